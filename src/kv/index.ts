@@ -1,0 +1,2 @@
+/** raftwire/kv: filled by its own issue; nothing is exported yet. */
+export {};

@@ -1,0 +1,2 @@
+/** raftwire/raft: filled by its own issue; nothing is exported yet. */
+export {};

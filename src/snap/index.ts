@@ -1,0 +1,2 @@
+/** raftwire/snap: filled by its own issue; nothing is exported yet. */
+export {};

@@ -1,0 +1,2 @@
+/** raftwire/transport: filled by its own issue; nothing is exported yet. */
+export {};

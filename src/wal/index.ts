@@ -1,0 +1,2 @@
+/** raftwire/wal: filled by its own issue; nothing is exported yet. */
+export {};
