@@ -89,4 +89,15 @@ export {
   newMessage,
   newSnapshot,
 } from './types.js';
-export { MAX_U64 } from './wire/varint.js';
+// The byte-level layer, shared with the msgappv2 codec and the WAL's own records.
+export { Reader as ProtoReader } from './wire/reader.js';
+export {
+  MAX_U64,
+  sizeEnum,
+  sizeLen,
+  sizeU53,
+  sizeU64,
+  writeEnum,
+  writeU53,
+  writeU64,
+} from './wire/varint.js';

@@ -142,8 +142,14 @@ export const confChangeFromJson = (j: Json): ConfChange => {
   return cc;
 };
 
-export const confChangeSingleToJson = (c: ConfChangeSingle): Json => ({ type: c.type, nodeId: String(c.nodeId) });
-export const confChangeSingleFromJson = (j: Json): ConfChangeSingle => ({ type: j.type, nodeId: BigInt(j.nodeId) });
+export const confChangeSingleToJson = (c: ConfChangeSingle): Json => ({
+  type: c.type,
+  nodeId: String(c.nodeId),
+});
+export const confChangeSingleFromJson = (j: Json): ConfChangeSingle => ({
+  type: j.type,
+  nodeId: BigInt(j.nodeId),
+});
 
 export const confChangeV2ToJson = (cc: ConfChangeV2): Json => ({
   transition: cc.transition,

@@ -24,6 +24,8 @@ export const vectorsDir = join(referenceDir, 'vectors');
 
 export function requireShared(): void {
   if (!existsSync(referenceDir)) {
-    throw new Error(`the shared reference is missing: expected ${referenceDir} (set RAFTWIRE_SHARED to its folder)`);
+    throw new Error(
+      `the shared reference is missing: expected ${referenceDir} (set RAFTWIRE_SHARED to its folder)`,
+    );
   }
 }
