@@ -35,7 +35,7 @@ export interface CreateLoggerOptions {
 /** A pino logger writing NDJSON synchronously (tests and the CLI see every line before exit). */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   return pino(
-    { level: options.level ?? 'info', base: undefined },
+    { level: options.level ?? 'info', base: null },
     pino.destination({ fd: options.fd ?? 2, sync: true }),
   );
 }
