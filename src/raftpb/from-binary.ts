@@ -19,6 +19,7 @@ import type {
   Snapshot,
   SnapshotMetadata,
 } from './types.js';
+import { plainView } from './wire/alloc.js';
 import { appendUnknown, Reader } from './wire/reader.js';
 
 /** Runs `read` on the delimited sub-message that starts at the reader's position. */
@@ -194,6 +195,16 @@ function isZeroSnapshot(s: Snapshot): boolean {
   );
 }
 
+/** Length prefix and body of the empty snapshot as gogo writes it. */
+const EMPTY_SNAPSHOT_FIELD = Uint8Array.of(0x0a, 0x12, 0x08, 0x0a, 0x02, 0x28, 0x00, 0x10, 0x00, 0x18, 0x00);
+
+function isEmptySnapshotAt(buf: Uint8Array, pos: number, end: number): boolean {
+  const n = EMPTY_SNAPSHOT_FIELD.length;
+  if (pos + n > end) return false;
+  for (let i = 0; i < n; i++) if (buf[pos + i] !== EMPTY_SNAPSHOT_FIELD[i]) return false;
+  return true;
+}
+
 const MESSAGE_FIELDS = [
   '',
   'Type',
@@ -247,13 +258,24 @@ function readMessage(r: Reader): Message {
       case 0x30:
         m.index = r.u53LastWins('Message.index');
         break;
-      case 0x3a:
-        m.entries.push(nested(r, readEntry));
+      case 0x3a: {
+        // nested() inlined: this is the hot path of every MsgApp.
+        const stop = r.delimitedEnd();
+        const outer = r.end;
+        r.end = stop;
+        m.entries.push(readEntry(r));
+        r.end = outer;
         break;
+      }
       case 0x40:
         m.commit = r.u53LastWins('Message.commit');
         break;
       case 0x4a: {
+        // etcd 3.4 writes the empty snapshot into every message: recognise its exact bytes.
+        if (m.snapshot === undefined && isEmptySnapshotAt(r.buf, r.pos, r.end)) {
+          r.pos += EMPTY_SNAPSHOT_FIELD.length;
+          break;
+        }
         const s = nested(r, readSnapshot, m.snapshot);
         m.snapshot = isZeroSnapshot(s) ? undefined : s;
         break;
@@ -372,7 +394,7 @@ function readConfChangeV2(r: Reader): ConfChangeV2 {
 
 function decodeWith<T>(read: (r: Reader) => T) {
   return (bytes: Uint8Array): T => {
-    const r = new Reader(bytes);
+    const r = new Reader(plainView(bytes));
     return r.checkSafe(read(r));
   };
 }

@@ -4,6 +4,7 @@
  * 64th are dropped; an 11th byte is an overflow; lengths past the end are a truncation.
  */
 import { RaftpbDecodeError } from '../errors.js';
+import { cachedId, cachedIdAt, cachedIdLength, rememberId } from './varint.js';
 
 const TWO_32 = 0x100000000;
 
@@ -89,12 +90,20 @@ export class Reader {
    * decoder refuses the message only if such a value is still there at the end (`checkSafe`).
    */
   u53LastWins(field: string): number {
+    const buf = this.buf;
     const pos = this.pos;
     if (pos < this.end) {
-      const b = this.buf[pos]!;
+      const b = buf[pos]!;
       if (b < 0x80) {
         this.pos = pos + 1;
         return b;
+      }
+      if (pos + 1 < this.end) {
+        const b1 = buf[pos + 1]!;
+        if (b1 < 0x80) {
+          this.pos = pos + 2;
+          return (b & 0x7f) | (b1 << 7);
+        }
       }
     }
     const start = this.pos;
@@ -136,9 +145,19 @@ export class Reader {
         return BigInt(b);
       }
     }
+    // Large IDs (etcd member IDs are random 64-bit values) repeat: match their cached bytes.
+    if (pos < this.end && buf[pos]! >= 0x80) {
+      const slot = cachedIdAt(buf, pos, this.end);
+      if (slot >= 0) {
+        this.pos = pos + cachedIdLength(slot);
+        return cachedId(slot);
+      }
+    }
     this.readRaw();
     if (rawHi <= 0x1fffff) return BigInt(rawHi * TWO_32 + rawLo);
-    return (BigInt(rawHi) << 32n) | BigInt(rawLo);
+    const id = (BigInt(rawHi) << 32n) | BigInt(rawLo);
+    rememberId(id);
+    return id;
   }
 
   /** An int32 enum: the low 32 bits, signed, as Go's `EntryType(b&0x7F) << shift` leaves them. */
