@@ -1,7 +1,9 @@
 /**
  * Go's `%q` of a byte slice (strconv.Quote): printable runes as they are, the usual C escapes,
  * `\xNN` for bytes that are not valid UTF-8, `\uNNNN`/`\UNNNNNNNN` for other non-printable runes.
- * raft's test data prints entry payloads this way.
+ * raft's test data prints entry payloads this way. Printability of non-ASCII runes follows Node's
+ * Unicode tables (ICU), which are newer than Go 1.19's: runes assigned after Unicode 13 print here
+ * and are escaped by Go 1.19 (see test/interop/raftpb/go-quote.test.ts).
  */
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
 const ESCAPES: Record<number, string> = {

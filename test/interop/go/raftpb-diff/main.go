@@ -6,6 +6,7 @@
 //	raftpb-diff check                reads lines {"id","type","hex"} on stdin and answers one line
 //	                                 each: {"id","ok","error","hex","fields"}: Go's decoding of the
 //	                                 bytes, its JSON fields and its re-encoding
+//	raftpb-diff quote                reads hex lines on stdin, writes fmt's %q of each (JSON strings)
 //
 // JSON fields use the form of ../shared/reference/vectors: uint64 as decimal strings, bytes as
 // lowercase hex or null when absent, enums as numbers.
@@ -317,6 +318,16 @@ func main() {
 		}
 		if err := in.Err(); err != nil {
 			panic(err)
+		}
+	case "quote":
+		in := bufio.NewScanner(os.Stdin)
+		in.Buffer(make([]byte, 1<<20), 64<<20)
+		for in.Scan() {
+			data, err := hex.DecodeString(in.Text())
+			if err != nil {
+				panic(err)
+			}
+			enc.Encode(fmt.Sprintf("%q", data))
 		}
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", os.Args[1])
