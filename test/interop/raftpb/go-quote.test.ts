@@ -65,7 +65,7 @@ test("goQuote equals Go's %q on ASCII, escapes and invalid UTF-8", () => {
   ];
   const want = goQuotes(inputs);
   assert.equal(want.length, inputs.length);
-  inputs.forEach((b, i) => assert.equal(goQuote(b), want[i], `input ${toHex(b)}`));
+  for (const [i, b] of inputs.entries()) assert.equal(goQuote(b), want[i], `input ${toHex(b)}`);
 });
 
 test("goQuote equals Go's %q on random Unicode, but for runes newer than Go 1.19's tables", () => {
