@@ -49,9 +49,7 @@ export class JointConfig {
 
   /** The largest index committed by both halves (the minimum of the two). */
   committedIndex(l: AckedIndexer): number {
-    const a = this.incoming.committedIndex(l);
-    const b = this.outgoing.committedIndex(l);
-    return a < b ? a : b;
+    return Math.min(this.incoming.committedIndex(l), this.outgoing.committedIndex(l));
   }
 
   /** Agreement passes through; a loss in either half loses; otherwise pending. */
