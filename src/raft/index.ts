@@ -20,8 +20,12 @@ export {
   StepLocalMsgError,
   StepPeerNotFoundError,
 } from './errors.js';
+export { newLog, RaftLog } from './log.js';
+export { Unstable } from './log-unstable.js';
 export type { DefaultLoggerOptions, RaftLogger, RaftLogLevel } from './logger.js';
 export { DefaultLogger, DiscardLogger, discardLogger, raftLoggerFrom } from './logger.js';
+export type { Clock, IntervalTimer, NodeOptions, ProposeOptions } from './node.js';
+export { Node, NodeStoppedError } from './node.js';
 export type { AckedIndexer } from './quorum/index.js';
 export {
   formatIndex,
