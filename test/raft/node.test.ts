@@ -8,7 +8,7 @@ import { isRaftwireError } from '../../src/errors/index.js';
 import type { Config } from '../../src/raft/config.js';
 import { DefaultLogger } from '../../src/raft/logger.js';
 import { type IntervalTimer, Node } from '../../src/raft/node.js';
-import type { Ready } from '../../src/raft/rawnode.js';
+import { type Ready, SnapshotStatus } from '../../src/raft/rawnode.js';
 import { StateType } from '../../src/raft/status.js';
 import { MemoryStorage } from '../../src/raft/storage.js';
 import { isLocalMsg } from '../../src/raft/util.js';
@@ -22,9 +22,11 @@ import {
   LOCAL_APPEND_THREAD,
   type Message,
   MessageType,
+  newConfState,
   newEntry,
   newHardState,
   newMessage,
+  newSnapshot,
 } from '../../src/raftpb/index.js';
 
 /** A timer whose interval fires only when the test says so. */
@@ -294,6 +296,118 @@ describe('Node', () => {
     assert.equal(dec(rs[0]?.requestCtx), 'ctx1');
     assert.equal(rs[0]?.index, node.rawNode.raft.raftLog.committed);
     node.stop();
+  });
+
+  test('advance gates the next Ready: nothing new is handed out before it', async () => {
+    const { node, app, storage } = singleNode();
+    await app.drain();
+    await node.campaign();
+    await app.drain();
+    await node.propose(enc('x'));
+    const r1 = await app.it.next();
+    assert.equal((r1.value as Ready).entries.length, 1);
+    storage.append((r1.value as Ready).entries);
+    let second: IteratorResult<Ready> | undefined;
+    const p2 = app.it.next().then((r) => {
+      second = r;
+    });
+    await node.propose(enc('y'));
+    await settle();
+    assert.equal(second, undefined, 'no Ready before advance');
+    node.advance();
+    await p2;
+    assert.equal((second as IteratorResult<Ready> | undefined)?.done, false);
+    node.stop();
+  });
+
+  test('committed entries are paginated by maxCommittedSizePerReady', async () => {
+    const { node, app } = singleNode({ maxCommittedSizePerReady: 2048 });
+    await app.drain();
+    await node.campaign();
+    await app.drain();
+    const blob = enc('a'.repeat(1000));
+    for (let i = 0; i < 3; i++) await node.propose(blob);
+    const first = await app.handleOne();
+    assert.equal(first.entries.length, 3);
+    const sizes: number[] = [];
+    await settle();
+    while (node.rawNode.hasReady()) {
+      const rd = await app.handleOne();
+      if (rd.committedEntries.length > 0) sizes.push(rd.committedEntries.length);
+      await settle();
+    }
+    assert.deepEqual(sizes, [2, 1]);
+    node.stop();
+  });
+
+  test('conf changes: proposed, committed, applied; duplicates are harmless; learners', async () => {
+    const { node, app } = singleNode();
+    await app.drain();
+    await node.campaign();
+    await app.drain();
+    const cc = (type: number, nodeId: bigint) => ({ id: 0n, type: type as ConfChangeType, nodeId });
+    // Adding an existing voter again is harmless; a learner does not change the quorum; the new
+    // voter comes last so every change still commits with node 1 alone.
+    for (const [type, id] of [
+      [ConfChangeType.ConfChangeAddNode, 1n],
+      [ConfChangeType.ConfChangeAddNode, 1n],
+      [ConfChangeType.ConfChangeAddLearnerNode, 3n],
+      [ConfChangeType.ConfChangeAddNode, 2n],
+    ] as const) {
+      await node.proposeConfChange(cc(type, id));
+      await app.drain();
+    }
+    const ccs = app.applied
+      .filter((e) => e.type === EntryType.EntryConfChange)
+      .map((e) => decodeConfChange(e.data ?? new Uint8Array(0)));
+    // The bootstrap entry plus the four proposals.
+    assert.deepEqual(
+      ccs.map((c) => [c.type, c.nodeId]),
+      [
+        [ConfChangeType.ConfChangeAddNode, 1n],
+        [ConfChangeType.ConfChangeAddNode, 1n],
+        [ConfChangeType.ConfChangeAddNode, 1n],
+        [ConfChangeType.ConfChangeAddLearnerNode, 3n],
+        [ConfChangeType.ConfChangeAddNode, 2n],
+      ],
+    );
+    const cs = node.rawNode.raft.trk.confState();
+    assert.deepEqual(cs.voters, [1n, 2n]);
+    assert.deepEqual(cs.learners, [3n]);
+    node.stop();
+  });
+
+  test('restart from a snapshot: only entries after it are applied', async () => {
+    const storage = new MemoryStorage();
+    storage.applySnapshot(newSnapshot({ index: 2, term: 1, confState: newConfState({ voters: [1n, 2n] }) }));
+    const ents = [newEntry({ term: 1, index: 3, data: enc('foo') })];
+    storage.setHardState(newHardState({ term: 1, commit: 3 }));
+    storage.append(ents);
+    const node = Node.restart({ config: config(storage) });
+    const app = new App(node, storage);
+    const rd = await app.handleOne();
+    assert.ok(isEmptyHardState(rd.hardState));
+    assert.deepEqual(rd.committedEntries, ents);
+    await settle();
+    assert.equal(node.rawNode.hasReady(), false);
+    node.stop();
+  });
+
+  test('transferLeadership and reports reach raft; forgetLeader leaves a follower leaderless', async () => {
+    const storage = new MemoryStorage();
+    const node = Node.start({ config: config(storage) }, [{ id: 1n }, { id: 2n }, { id: 3n }]);
+    node.step(newMessage({ type: MessageType.MsgHeartbeat, from: 2n, to: 1n, term: 1 }));
+    assert.equal(node.status().softState.lead, 2n);
+    await node.forgetLeader();
+    assert.equal(node.status().softState.lead, 0n);
+    node.reportUnreachable(2n);
+    node.reportSnapshot(2n, SnapshotStatus.SnapshotFailure);
+    // A follower forwards the transfer request to the leader it knows (none now: dropped).
+    node.transferLeadership(3n);
+    assert.equal(node.status().softState.raftState, StateType.StateFollower);
+    node.stop();
+    node.reportUnreachable(2n);
+    assert.throws(() => node.transferLeadership(3n), { code: 'RAFTWIRE_RAFT_STOPPED' });
   });
 
   test('onReady callback mode advances by itself once the callback settles', async () => {
