@@ -410,6 +410,61 @@ describe('Node', () => {
     assert.throws(() => node.transferLeadership(3n), { code: 'RAFTWIRE_RAFT_STOPPED' });
   });
 
+  test('async storage writes: outstanding apply bytes are bounded until applies are acknowledged', async () => {
+    const storage = new MemoryStorage();
+    const node = Node.start(
+      { config: config(storage, { asyncStorageWrites: true, maxCommittedSizePerReady: 2048 }) },
+      [{ id: 1n }],
+    );
+    const it = node.ready();
+    const heldApplyResps: Message[] = [];
+    const applyBatches: string[][] = [];
+    /** Handles Readys: appends are made durable at once, applies are recorded and held. */
+    const rounds = async (holdApplies: boolean) => {
+      for (;;) {
+        await settle();
+        if (!node.rawNode.hasReady()) return;
+        const rd = (await it.next()).value as Ready;
+        for (const m of rd.messages) {
+          if (m.type === MessageType.MsgStorageAppend) {
+            if (m.term !== 0)
+              storage.setHardState(newHardState({ term: m.term, vote: m.vote ?? 0n, commit: m.commit }));
+            storage.append(m.entries);
+            for (const r of m.responses ?? []) node.step(r);
+          } else if (m.type === MessageType.MsgStorageApply) {
+            applyBatches.push(
+              m.entries.filter((e) => e.type === EntryType.EntryNormal).map((e) => dec(e.data)),
+            );
+            for (const e of m.entries) {
+              if (e.type === EntryType.EntryConfChange)
+                node.applyConfChange(decodeConfChange(e.data ?? new Uint8Array(0)));
+            }
+            if (holdApplies) heldApplyResps.push(...(m.responses ?? []));
+            else for (const r of m.responses ?? []) node.step(r);
+          }
+        }
+      }
+    };
+    await rounds(false);
+    await node.campaign();
+    await rounds(false);
+    applyBatches.length = 0;
+    const blob = 'a'.repeat(1024);
+    for (let i = 0; i < 3; i++) {
+      await node.propose(enc(blob));
+      await rounds(true);
+    }
+    // Two entries of ~1 KiB reach the 2048-byte bound: the third waits for an acknowledgement.
+    assert.deepEqual(applyBatches, [[blob], [blob]]);
+    node.step(heldApplyResps.shift() as Message);
+    await rounds(true);
+    assert.deepEqual(applyBatches, [[blob], [blob], [blob]]);
+    for (const r of heldApplyResps) node.step(r);
+    await rounds(false);
+    assert.equal(node.rawNode.raft.raftLog.applied, node.rawNode.raft.raftLog.committed);
+    node.stop();
+  });
+
   test('onReady callback mode advances by itself once the callback settles', async () => {
     const storage = new MemoryStorage();
     const applied: string[] = [];
