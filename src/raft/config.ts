@@ -131,6 +131,13 @@ export function validateConfig(c: Config): ValidConfig {
   if (maxUncommittedEntriesSize === 0) maxUncommittedEntriesSize = NO_LIMIT;
   let maxCommittedSizePerReady = checkSize('maxCommittedSizePerReady', c.maxCommittedSizePerReady);
   if (maxCommittedSizePerReady === 0) maxCommittedSizePerReady = maxSizePerMsg;
+  if (maxCommittedSizePerReady === 0) {
+    // etcd accepts this and then panics ("applying entry size ... not positive") at the first
+    // committed entry; refuse it up front instead.
+    throw new RaftConfigError(
+      'max committed size per ready must be greater than 0 (it defaults to maxSizePerMsg; NO_LIMIT for no limit)',
+    );
+  }
   const maxInflightMsgs = c.maxInflightMsgs;
   if (typeof maxInflightMsgs !== 'number' || !(maxInflightMsgs > 0) || !Number.isInteger(maxInflightMsgs)) {
     throw new RaftConfigError('max inflight messages must be greater than 0');
