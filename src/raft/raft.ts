@@ -264,30 +264,35 @@ export class Raft {
    */
   maybeSendAppend(to: bigint, sendIfEmpty: boolean): boolean {
     const pr = this.trk.progress.get(to);
-    if (pr === undefined || pr.isPaused()) return false;
+    return pr !== undefined && this.#maybeSendAppendTo(to, pr, sendIfEmpty);
+  }
+
+  #maybeSendAppendTo(to: bigint, pr: Progress, sendIfEmpty: boolean): boolean {
+    if (pr.isPaused()) return false;
     const log = this.raftLog;
     const prevIndex = pr.next - 1;
     let prevTerm: number;
     try {
       prevTerm = log.term(prevIndex);
     } catch (e) {
+      // The log was compacted past what the follower needs: send a snapshot instead.
       if (isRaftwireError(e, COMPACTED) || isRaftwireError(e, UNAVAILABLE))
         return this.maybeSendSnapshot(to, pr);
       throw e;
     }
     let ents: Entry[] = [];
+    let unavailable = false;
     // A throttled StateReplicate sends only empty appends, so that lost messages cannot stall it.
     if (pr.state !== ProgressStateType.StateReplicate || !pr.inflights.full()) {
       try {
         ents = log.entries(pr.next, this.maxMsgSize);
       } catch (e) {
-        if (isRaftwireError(e, COMPACTED) || isRaftwireError(e, UNAVAILABLE)) {
-          return this.maybeSendSnapshot(to, pr);
-        }
-        throw e;
+        if (!isRaftwireError(e, COMPACTED) && !isRaftwireError(e, UNAVAILABLE)) throw e;
+        unavailable = true;
       }
     }
     if (ents.length === 0 && !sendIfEmpty) return false;
+    if (unavailable) return this.maybeSendSnapshot(to, pr);
     const commit = log.committed;
     this.send(msg(MessageType.MsgApp, to, prevIndex, prevTerm, ents, commit));
     pr.sentEntries(ents.length, payloadsSize(ents));
@@ -330,7 +335,11 @@ export class Raft {
   /** Sends a heartbeat carrying commit = min(match, committed) and the ReadIndex context. */
   sendHeartbeat(to: bigint, ctx: Uint8Array | undefined): void {
     const pr = this.trk.progress.get(to);
-    if (pr === undefined) return;
+    if (pr !== undefined) this.#sendHeartbeatTo(to, pr, ctx);
+  }
+
+  #sendHeartbeatTo(to: bigint, pr: Progress, ctx: Uint8Array | undefined): void {
+    // Never tell a follower to commit past what it is known to hold.
     const commit = Math.min(pr.match, this.raftLog.committed);
     const m = msg(MessageType.MsgHeartbeat, to, 0, 0, [], commit);
     m.context = ctx;
@@ -340,8 +349,8 @@ export class Raft {
 
   /** Sends appends to every peer that is not up to date. */
   bcastAppend(): void {
-    this.trk.visit((id) => {
-      if (id !== this.id) this.maybeSendAppend(id, true);
+    this.trk.visit((id, pr) => {
+      if (id !== this.id) this.#maybeSendAppendTo(id, pr, true);
     });
   }
 
@@ -352,8 +361,8 @@ export class Raft {
   }
 
   bcastHeartbeatWithCtx(ctx: Uint8Array | undefined): void {
-    this.trk.visit((id) => {
-      if (id !== this.id) this.sendHeartbeat(id, ctx);
+    this.trk.visit((id, pr) => {
+      if (id !== this.id) this.#sendHeartbeatTo(id, pr, ctx);
     });
   }
 
@@ -1264,8 +1273,8 @@ export class Raft {
       this.bcastAppend();
     } else {
       // Probe the newly added replicas right away.
-      this.trk.visit((id) => {
-        if (id !== this.id) this.maybeSendAppend(id, false);
+      this.trk.visit((id, pr) => {
+        if (id !== this.id) this.#maybeSendAppendTo(id, pr, false);
       });
     }
     // Abort a transfer to a node that was removed or demoted.
