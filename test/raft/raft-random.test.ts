@@ -1,6 +1,7 @@
 /**
  * Randomized multi-node runs (in the spirit of etcd's rafttest network tests): five RawNodes with
- * PreVote and CheckQuorum, ticking, proposing, losing messages and suffering partitions, in both
+ * PreVote and CheckQuorum, ticking, proposing, transferring leadership, losing messages and suffering
+ * partitions, in both
  * storage modes. Safety: at every step, the applied entries of any two nodes agree on their common
  * prefix (State Machine Safety), and at most one leader exists per term (Election Safety).
  * Liveness after healing: every node converges on the same applied log.
@@ -66,6 +67,14 @@ function run(async: boolean, seed: number): void {
       } catch {
         // Dropped (no leader known, or a transfer): fine.
       }
+    } else if (x < 0.605) {
+      // A leadership transfer asked on a random node (forwarded to the leader if it knows one).
+      c.member(ids[Math.floor(rand() * ids.length)]!).node.transferLeader(
+        ids[Math.floor(rand() * ids.length)]!,
+      );
+    } else if (x < 0.61) {
+      const m = c.member(ids[Math.floor(rand() * ids.length)]!);
+      m.node.reportUnreachable(ids[Math.floor(rand() * ids.length)]!);
     } else if (x < 0.62 && step > lockUntil) {
       partition = rand() < 0.5 ? undefined : new Set(ids.filter(() => rand() < 0.5));
     } else if (x < 0.64) {
