@@ -1,8 +1,7 @@
 /**
  * Randomized multi-node runs (in the spirit of etcd's rafttest network tests): five RawNodes with
  * PreVote and CheckQuorum, ticking, proposing, transferring leadership, losing messages and suffering
- * partitions, in both
- * storage modes. Safety: at every step, the applied entries of any two nodes agree on their common
+ * partitions, in both storage modes. Safety: at every step, the applied entries of any two nodes agree on their common
  * prefix (State Machine Safety), and at most one leader exists per term (Election Safety).
  * Liveness after healing: every node converges on the same applied log.
  */
