@@ -41,9 +41,14 @@ class SafetyChecker {
   }
 }
 
-function run(async: boolean, seed: number): void {
+function run(async: boolean, seed: number, compact: boolean): void {
   const rand = seededRandom(seed);
-  const c = new Cluster(5, { async, config: { preVote: true, checkQuorum: true } });
+  const c = new Cluster(5, {
+    async,
+    config: { preVote: true, checkQuorum: true },
+    // With compaction, lagging nodes catch up through snapshots carrying the applied state.
+    ...(compact ? { compactEvery: 20, compactKeep: 5 } : {}),
+  });
   const ids = [1n, 2n, 3n, 4n, 5n];
   let dropRate = 0;
   let partition: Set<bigint> | undefined;
@@ -125,8 +130,11 @@ function run(async: boolean, seed: number): void {
 
 describe('randomized five-node runs', () => {
   for (const async of [false, true]) {
-    for (const seed of [1, 2, 3, 4]) {
-      it(`${async ? 'async' : 'classic'} storage, seed ${seed}`, () => run(async, seed));
+    for (const compact of [false, true]) {
+      for (const seed of [1, 2, 3, 4]) {
+        it(`${async ? 'async' : 'classic'} storage${compact ? ', compacting' : ''}, seed ${seed}`, () =>
+          run(async, seed, compact));
+      }
     }
   }
 });

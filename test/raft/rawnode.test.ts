@@ -227,6 +227,36 @@ describe('RawNode clusters', () => {
     });
   }
 
+  for (const async of [false, true]) {
+    it(`a member cut off past compaction catches up through one snapshot (${async ? 'async' : 'classic'})`, () => {
+      const c = new Cluster(3, { async, compactEvery: 20, compactKeep: 5 });
+      c.member(1).node.campaign();
+      c.stabilize();
+      let cut = true;
+      let snaps = 0;
+      c.filter = (m) => {
+        if (m.type === MessageType.MsgSnap) snaps++;
+        return !(cut && (m.to === 3n || m.from === 3n));
+      };
+      for (let i = 0; i < 100; i++) {
+        c.member(1).node.propose(enc(`p${i}`));
+        c.stabilize();
+      }
+      assert.ok(c.member(1).storage.firstIndex() > 50);
+      cut = false;
+      for (let i = 0; i < 5; i++) {
+        c.member(1).node.tick();
+        c.stabilize();
+      }
+      c.member(1).node.propose(enc('last'));
+      c.stabilize();
+      assert.equal(snaps, 1);
+      assert.deepEqual(appliedText(c.member(3)), appliedText(c.member(1)));
+      assert.equal(appliedText(c.member(3)).length, 101);
+      assert.equal(c.member(1).node.status().progress.get(3n)!.state, 1);
+    });
+  }
+
   it('a V2 joint conf change with auto-leave adds a voter and a learner', () => {
     const c = new Cluster(1);
     c.member(1).node.campaign();

@@ -5,7 +5,7 @@
  */
 import { isRaftwireError } from '../../../src/errors/index.js';
 import type { Config } from '../../../src/raft/config.js';
-import { RawNode, type Ready } from '../../../src/raft/rawnode.js';
+import { RawNode, type Ready, SnapshotStatus } from '../../../src/raft/rawnode.js';
 import type { MemoryStorage } from '../../../src/raft/storage.js';
 import {
   type ConfChange,
@@ -30,6 +30,8 @@ export interface Member {
   storage: MemoryStorage;
   /** Normal entries with data, in apply order. */
   applied: Entry[];
+  /** Index of the last entry applied (or of the installed snapshot). */
+  appliedIndex: number;
   appendWork: Message[];
   applyWork: Message[];
 }
@@ -38,6 +40,32 @@ export interface Member {
 export interface ClusterOptions {
   async?: boolean;
   config?: Partial<Config>;
+  /**
+   * Snapshot and compact a member's storage whenever it applied this many entries past its first
+   * index (keeping `compactKeep` entries); the snapshot carries the applied entries. 0 = never.
+   */
+  compactEvery?: number;
+  compactKeep?: number;
+}
+
+/** Snapshot payload: the applied entries, so a member installing it has the same state. */
+function encodeApplied(ents: readonly Entry[]): Uint8Array {
+  return new TextEncoder().encode(
+    JSON.stringify(
+      ents.map((e) => [e.term, e.index, e.data === undefined ? '' : Buffer.from(e.data).toString('base64')]),
+    ),
+  );
+}
+
+function decodeApplied(data: Uint8Array | undefined): Entry[] {
+  if (data === undefined || data.length === 0) return [];
+  const rows = JSON.parse(new TextDecoder().decode(data)) as Array<[number, number, string]>;
+  return rows.map(([term, index, b64]) => ({
+    term,
+    index,
+    type: EntryType.EntryNormal,
+    data: new Uint8Array(Buffer.from(b64, 'base64')),
+  }));
 }
 
 export class Cluster {
@@ -45,11 +73,15 @@ export class Cluster {
   /** Messages in flight between members. */
   readonly inflight: Message[] = [];
   readonly async: boolean;
+  readonly #compactEvery: number;
+  readonly #compactKeep: number;
   /** Return false to drop a message. */
   filter: ((m: Message) => boolean) | undefined;
 
   constructor(size: number, options: ClusterOptions = {}) {
     this.async = options.async ?? false;
+    this.#compactEvery = options.compactEvery ?? 0;
+    this.#compactKeep = options.compactKeep ?? 0;
     const ids = Array.from({ length: size }, (_, i) => BigInt(i + 1));
     for (const id of ids) this.add(id, newTestMemoryStorage(ids), options.config);
   }
@@ -67,7 +99,7 @@ export class Cluster {
       random: seededRandom(Number(id)),
       ...config,
     });
-    const m: Member = { id, node, storage, applied: [], appendWork: [], applyWork: [] };
+    const m: Member = { id, node, storage, applied: [], appliedIndex: 0, appendWork: [], applyWork: [] };
     this.members.set(id, m);
     return m;
   }
@@ -98,13 +130,28 @@ export class Cluster {
   }
 
   #persist(m: Member, rd: Pick<Ready, 'snapshot' | 'hardState' | 'entries'>): void {
-    if (rd.snapshot !== undefined && !isEmptySnap(rd.snapshot)) m.storage.applySnapshot(rd.snapshot);
+    if (rd.snapshot !== undefined && !isEmptySnap(rd.snapshot)) {
+      m.storage.applySnapshot(rd.snapshot);
+      // Installing the snapshot replaces the state machine.
+      m.applied = decodeApplied(rd.snapshot.data);
+      m.appliedIndex = rd.snapshot.metadata.index;
+    }
     if (!isEmptyHardState(rd.hardState)) m.storage.setHardState(rd.hardState);
     if (rd.entries.length > 0) m.storage.append(rd.entries);
   }
 
+  #maybeCompact(m: Member): void {
+    if (this.#compactEvery === 0) return;
+    const first = m.storage.firstIndex();
+    if (m.appliedIndex < first + this.#compactEvery) return;
+    m.storage.createSnapshot(m.appliedIndex, m.node.raft.trk.confState(), encodeApplied(m.applied));
+    const to = m.appliedIndex - this.#compactKeep;
+    if (to > first) m.storage.compact(to);
+  }
+
   #apply(m: Member, ents: readonly Entry[]): void {
     for (const e of ents) {
+      m.appliedIndex = e.index;
       if (e.type === EntryType.EntryNormal) {
         if (e.data !== undefined && e.data.length > 0) m.applied.push(e);
         continue;
@@ -114,6 +161,7 @@ export class Cluster {
       else cc = decodeConfChangeV2(e.data ?? new Uint8Array(0));
       m.node.applyConfChange(cc);
     }
+    if (ents.length > 0) this.#maybeCompact(m);
   }
 
   /** Runs the append queue of `m` (in order), then delivers the responses. */
@@ -148,7 +196,12 @@ export class Cluster {
   }
 
   #send(msg: Message): void {
-    if (this.filter !== undefined && !this.filter(msg)) return;
+    if (this.filter !== undefined && !this.filter(msg)) {
+      // The transport tells raft about every snapshot it could not deliver.
+      if (msg.type === MessageType.MsgSnap)
+        this.members.get(msg.from)?.node.reportSnapshot(msg.to, SnapshotStatus.SnapshotFailure);
+      return;
+    }
     this.inflight.push(msg);
   }
 
@@ -161,6 +214,9 @@ export class Cluster {
       if (to === undefined) continue;
       try {
         to.node.step(msg);
+        if (msg.type === MessageType.MsgSnap) {
+          this.members.get(msg.from)?.node.reportSnapshot(msg.to, SnapshotStatus.SnapshotFinish);
+        }
       } catch (e) {
         // Dropped forwarded proposals and responses from removed members are expected.
         if (msg.type !== MessageType.MsgProp && !isRaftwireError(e, 'RAFTWIRE_RAFT_STEP_PEER_NOT_FOUND'))
