@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { type ConfChangeSingle, type ConfChangeTransition, ConfChangeType } from '../../src/raftpb/index.js';
 import { Cluster, type Member } from './network/cluster.js';
 import { seededRandom } from './network/network.js';
 
@@ -41,7 +42,7 @@ class SafetyChecker {
   }
 }
 
-function run(async: boolean, seed: number, compact: boolean): void {
+function run(async: boolean, seed: number, compact: boolean, confChanges: boolean): void {
   const rand = seededRandom(seed);
   const c = new Cluster(5, {
     async,
@@ -79,6 +80,34 @@ function run(async: boolean, seed: number, compact: boolean): void {
     } else if (x < 0.61) {
       const m = c.member(ids[Math.floor(rand() * ids.length)]!);
       m.node.reportUnreachable(ids[Math.floor(rand() * ids.length)]!);
+    } else if (x < 0.615 && confChanges) {
+      // Promote or demote nodes 4 and 5 (one or two changes, any transition); leave an explicit
+      // joint configuration when in one.
+      const lead = c.leader();
+      if (lead !== undefined) {
+        const r = c.member(lead).node.raft;
+        const changes: ConfChangeSingle[] = [];
+        const joint = r.trk.config.voters.isJoint();
+        if (!joint) {
+          for (const id of [4n, 5n]) {
+            if (rand() < 0.6) {
+              const learner = r.trk.config.learners.has(id);
+              changes.push({
+                type: learner ? ConfChangeType.ConfChangeAddNode : ConfChangeType.ConfChangeAddLearnerNode,
+                nodeId: id,
+              });
+            }
+          }
+        }
+        // Leaving a joint config takes the empty change with the Auto transition (etcd's LeaveJoint);
+        // anything else would be applied as a second EnterJoint and fail.
+        const transition = joint ? 0 : (Math.floor(rand() * 3) as ConfChangeTransition);
+        try {
+          c.member(lead).node.proposeConfChange({ transition, changes });
+        } catch {
+          // Dropped during a transfer: fine.
+        }
+      }
     } else if (x < 0.62 && step > lockUntil) {
       partition = rand() < 0.5 ? undefined : new Set(ids.filter(() => rand() < 0.5));
     } else if (x < 0.64) {
@@ -130,10 +159,14 @@ function run(async: boolean, seed: number, compact: boolean): void {
 
 describe('randomized five-node runs', () => {
   for (const async of [false, true]) {
-    for (const compact of [false, true]) {
+    for (const [compact, confChanges] of [
+      [false, false],
+      [true, false],
+      [true, true],
+    ] as const) {
       for (const seed of [1, 2, 3, 4]) {
-        it(`${async ? 'async' : 'classic'} storage${compact ? ', compacting' : ''}, seed ${seed}`, () =>
-          run(async, seed, compact));
+        const name = `${async ? 'async' : 'classic'} storage${compact ? ', compacting' : ''}${confChanges ? ', promoting and demoting' : ''}, seed ${seed}`;
+        it(name, () => run(async, seed, compact, confChanges));
       }
     }
   }
