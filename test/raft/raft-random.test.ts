@@ -2,7 +2,8 @@
  * Randomized multi-node runs (in the spirit of etcd's rafttest network tests): five RawNodes with
  * PreVote and CheckQuorum, ticking, proposing, transferring leadership, losing messages and suffering
  * partitions, in both storage modes. Safety: at every step, the applied entries of any two nodes agree on their common
- * prefix (State Machine Safety), and at most one leader exists per term (Election Safety).
+ * prefix (State Machine Safety), at most one leader exists per term (Election Safety), and every
+ * ReadIndex answer covers all entries committed anywhere before the read was requested.
  * Liveness after healing: every node converges on the same applied log.
  */
 import assert from 'node:assert/strict';
@@ -59,6 +60,9 @@ function run(async: boolean, seed: number, compact: boolean, confChanges: boolea
   };
   const safety = new SafetyChecker();
   let forced = false;
+  let reads = 0;
+  let readsServed = 0;
+  const readFloor = new Map<string, number>();
   let lockUntil = -1;
   let proposed = 0;
   for (let step = 0; step < 3000; step++) {
@@ -80,6 +84,14 @@ function run(async: boolean, seed: number, compact: boolean, confChanges: boolea
     } else if (x < 0.61) {
       const m = c.member(ids[Math.floor(rand() * ids.length)]!);
       m.node.reportUnreachable(ids[Math.floor(rand() * ids.length)]!);
+    } else if (x < 0.613) {
+      // A linearizable read: it must observe every entry committed anywhere before it started.
+      const m = c.member(ids[Math.floor(rand() * ids.length)]!);
+      const ctx = `r${reads++}`;
+      let maxCommit = 0;
+      for (const o of c.members.values()) maxCommit = Math.max(maxCommit, o.node.raft.raftLog.committed);
+      readFloor.set(ctx, maxCommit);
+      m.node.readIndex(enc(ctx));
     } else if (x < 0.615 && confChanges) {
       // Promote or demote nodes 4 and 5 (one or two changes, any transition); leave an explicit
       // joint configuration when in one.
@@ -132,6 +144,12 @@ function run(async: boolean, seed: number, compact: boolean, confChanges: boolea
       }
     }
     safety.check(c);
+    for (const rs of c.readStates.splice(0)) {
+      const floor = readFloor.get(dec(rs.ctx));
+      assert.ok(floor !== undefined, `unknown read ${dec(rs.ctx)}`);
+      assert.ok(rs.index >= floor, `read ${dec(rs.ctx)} at ${rs.index} misses commits up to ${floor}`);
+      readsServed++;
+    }
   }
   // Heal and let the cluster converge.
   partition = undefined;
@@ -155,6 +173,7 @@ function run(async: boolean, seed: number, compact: boolean, confChanges: boolea
     );
   }
   assert.ok(safety.leaders.size > 1, 'the run should have seen more than one term with a leader');
+  assert.ok(readsServed > 0, 'no read was served');
 }
 
 describe('randomized five-node runs', () => {

@@ -77,6 +77,8 @@ export class Cluster {
   readonly #compactKeep: number;
   /** Return false to drop a message. */
   filter: ((m: Message) => boolean) | undefined;
+  /** ReadStates handed out by any member (taken by the test). */
+  readonly readStates: Array<{ id: bigint; index: number; ctx: Uint8Array }> = [];
 
   constructor(size: number, options: ClusterOptions = {}) {
     this.async = options.async ?? false;
@@ -114,6 +116,7 @@ export class Cluster {
   handleReady(m: Member): boolean {
     if (!m.node.hasReady()) return false;
     const rd = m.node.ready();
+    for (const rs of rd.readStates) this.readStates.push({ id: m.id, index: rs.index, ctx: rs.requestCtx });
     if (this.async) {
       for (const msg of rd.messages) {
         if (msg.to === LOCAL_APPEND_THREAD) m.appendWork.push(msg);
