@@ -270,6 +270,35 @@ describe('raft paper §5.2: leader election', () => {
   }
 });
 
+describe('raft paper §5.2: split votes are rare', () => {
+  for (const state of [StateType.StateFollower, StateType.StateCandidate]) {
+    it(`randomized timeouts rarely let two ${state === StateType.StateFollower ? 'followers' : 'candidates'} time out together`, () => {
+      const et = 10;
+      const size = 5;
+      const ids = Array.from({ length: size }, (_, i) => BigInt(i + 1));
+      const rs = ids.map((id) => newTestRaft(id, et, 1, newTestMemoryStorage(ids)));
+      let conflicts = 0;
+      const rounds = 1000;
+      for (let round = 0; round < rounds; round++) {
+        for (const r of rs) {
+          if (state === StateType.StateFollower) r.becomeFollower(r.term + 1, NONE);
+          else r.becomeCandidate();
+        }
+        let timeouts = 0;
+        while (timeouts === 0) {
+          for (const r of rs) {
+            r.tick();
+            if (readMessages(r).length > 0) timeouts++;
+          }
+        }
+        // Several nodes timing out in the same tick is a potential split vote.
+        if (timeouts > 1) conflicts++;
+      }
+      assert.ok(conflicts / rounds <= 0.3, `probability of conflicts ${conflicts / rounds} > 0.3`);
+    });
+  }
+});
+
 describe('raft paper §5.3: log replication', () => {
   it('the leader appends a proposal and sends it to every follower', () => {
     const s = newTestMemoryStorage(ids(1, 2, 3));
