@@ -168,6 +168,7 @@ export class Raft {
   pendingReadIndexMessages: Message[] = [];
   readonly #random: () => number;
 
+  /** Validates `config` and starts as a follower from the Storage's initial state. */
   constructor(config: Config) {
     const c = validateConfig(config);
     this.id = c.id;
@@ -211,14 +212,17 @@ export class Raft {
     throw new RaftFatalError(text);
   }
 
+  /** True when a leader is known. */
   hasLeader(): boolean {
     return this.lead !== NONE;
   }
 
+  /** The volatile state (leader, role). */
   softState(): SoftState {
     return { lead: this.lead, raftState: this.state };
   }
 
+  /** The state to persist (term, vote, commit). */
   hardState(): HardState {
     return { term: this.term, vote: this.vote, commit: this.raftLog.committed };
   }
@@ -360,6 +364,7 @@ export class Raft {
     this.bcastHeartbeatWithCtx(ctx === undefined || ctx.length === 0 ? undefined : ctx);
   }
 
+  /** Heartbeats every peer with the given ReadIndex context. */
   bcastHeartbeatWithCtx(ctx: Uint8Array | undefined): void {
     this.trk.visit((id, pr) => {
       if (id !== this.id) this.#sendHeartbeatTo(id, pr, ctx);
@@ -500,6 +505,7 @@ export class Raft {
     }
   }
 
+  /** Becomes follower of `lead` (or of nobody) at `term`. */
   becomeFollower(term: number, lead: bigint): void {
     this.reset(term);
     this.lead = lead;
@@ -507,6 +513,7 @@ export class Raft {
     this.logger.info(`${hex(this.id)} became follower at term ${this.term}`);
   }
 
+  /** Becomes candidate: next term, vote for self. */
   becomeCandidate(): void {
     if (this.state === StateType.StateLeader) this.panic('invalid transition [leader -> candidate]');
     this.reset(this.term + 1);
@@ -515,6 +522,7 @@ export class Raft {
     this.logger.info(`${hex(this.id)} became candidate at term ${this.term}`);
   }
 
+  /** Becomes pre-candidate: same term and vote, only the role changes. */
   becomePreCandidate(): void {
     if (this.state === StateType.StateLeader) this.panic('invalid transition [leader -> pre-candidate]');
     // Only the role changes: no new term, no vote, no clock reset.
@@ -524,6 +532,7 @@ export class Raft {
     this.logger.info(`${hex(this.id)} became pre-candidate at term ${this.term}`);
   }
 
+  /** Becomes leader of the current term and appends its empty entry. */
   becomeLeader(): void {
     if (this.state === StateType.StateFollower) this.panic('invalid transition [follower -> leader]');
     this.reset(this.term);
@@ -542,6 +551,7 @@ export class Raft {
     this.logger.info(`${hex(this.id)} became leader at term ${this.term}`);
   }
 
+  /** Starts a campaign of type `t` if this node may (not leader, promotable, no unapplied conf change). */
   hup(t: CampaignType): void {
     if (this.state === StateType.StateLeader) {
       this.logger.debug(`${hex(this.id)} ignoring MsgHup because already leader`);
@@ -1122,6 +1132,7 @@ export class Raft {
     return undefined;
   }
 
+  /** Follower side of MsgApp: append, or reject with a hint. */
   handleAppendEntries(m: Message): void {
     const log = this.raftLog;
     if (m.index < log.committed) {
@@ -1146,6 +1157,7 @@ export class Raft {
     this.send(resp);
   }
 
+  /** Follower side of MsgHeartbeat: commit and echo the context. */
   handleHeartbeat(m: Message): void {
     this.raftLog.commitTo(m.commit);
     const resp = msg(MessageType.MsgHeartbeatResp, m.from);
@@ -1153,6 +1165,7 @@ export class Raft {
     this.send(resp);
   }
 
+  /** Follower side of MsgSnap: restore (or ignore) and acknowledge. */
   handleSnapshot(m: Message): void {
     // A MsgSnap without a snapshot is treated as the empty snapshot.
     const s: Snapshot = m.snapshot ?? {
@@ -1284,6 +1297,7 @@ export class Raft {
     return cs;
   }
 
+  /** Loads a persisted HardState (its commit must be within the log). */
   loadState(state: HardState): void {
     if (state.commit < this.raftLog.committed || state.commit > this.raftLog.lastIndex()) {
       this.panic(
@@ -1295,18 +1309,22 @@ export class Raft {
     this.vote = state.vote;
   }
 
+  /** True once the randomized election timeout has elapsed. */
   pastElectionTimeout(): boolean {
     return this.electionElapsed >= this.randomizedElectionTimeout;
   }
 
+  /** Draws a new election timeout in [electionTimeout, 2·electionTimeout − 1]. */
   resetRandomizedElectionTimeout(): void {
     this.randomizedElectionTimeout = this.electionTimeout + Math.floor(this.#random() * this.electionTimeout);
   }
 
+  /** Tells `to` to campaign at once (leader transfer). */
   sendTimeoutNow(to: bigint): void {
     this.send(msg(MessageType.MsgTimeoutNow, to));
   }
 
+  /** Forgets a leadership transfer in progress. */
   abortLeaderTransfer(): void {
     this.leadTransferee = NONE;
   }

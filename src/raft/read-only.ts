@@ -35,6 +35,7 @@ export class ReadOnly {
   readonly #pending = new Map<string, ReadIndexStatus>();
   #queue: string[] = [];
 
+  /** An empty queue for the given mode. */
   constructor(option: ReadOnlyOption = ReadOnlyOption.ReadOnlySafe) {
     this.option = option;
   }
