@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Raft } from '../../src/raft/raft.js';
+import { ErrSnapshotTemporarilyUnavailable } from '../../src/raft/storage.js';
 import { ProgressStateType } from '../../src/raft/tracker/state.js';
 import { MessageType, type Snapshot } from '../../src/raftpb/index.js';
 import { ent, mkMsg, newTestMemoryStorage, newTestRaft, readMessages } from './network/network.js';
@@ -99,5 +100,62 @@ describe('snapshots', () => {
     r.sendAppend(2n);
     assert.equal(readMessages(r).filter((m) => m.type === MessageType.MsgSnap).length, 0);
     assert.equal(pr.state, ProgressStateType.StateProbe);
+  });
+});
+
+describe('snapshots: edge cases', () => {
+  it('a snapshot that is temporarily unavailable is retried later, not sent', () => {
+    const s = newTestMemoryStorage([1n, 2n]);
+    s.applySnapshot(testingSnap());
+    const r = newTestRaft(1n, 10, 1, s);
+    r.becomeCandidate();
+    r.becomeLeader();
+    readMessages(r);
+    const pr = r.trk.progress.get(2n)!;
+    pr.recentActive = true;
+    pr.next = 1;
+    const real = s.snapshot.bind(s);
+    s.snapshot = () => {
+      throw new ErrSnapshotTemporarilyUnavailable();
+    };
+    r.sendAppend(2n);
+    assert.deepEqual(readMessages(r), []);
+    assert.equal(pr.state, ProgressStateType.StateProbe);
+    s.snapshot = real;
+  });
+
+  it('a candidate receiving a snapshot of its term becomes follower and installs it', () => {
+    const r = newTestRaft(2n, 10, 1, newTestMemoryStorage([1n, 2n, 3n]));
+    r.becomeCandidate();
+    const snap = testingSnap();
+    snap.metadata.confState.voters = [1n, 2n, 3n];
+    r.step(mkMsg({ from: 1n, to: 2n, term: r.term, type: MessageType.MsgSnap, snapshot: snap }));
+    assert.equal(r.lead, 1n);
+    assert.equal(r.raftLog.committed, 11);
+    assert.deepEqual(
+      readMessages(r).map((m) => [m.type, m.index]),
+      [[MessageType.MsgAppResp, 11]],
+    );
+  });
+
+  it('a stale snapshot is ignored and acknowledged with the commit index', () => {
+    const s = newTestMemoryStorage([1n, 2n]);
+    s.append([ent(1, 1), ent(1, 2), ent(1, 3)]);
+    s.setHardState({ term: 1, vote: 0n, commit: 3 });
+    const r = newTestRaft(2n, 10, 1, s);
+    const old: Snapshot = {
+      data: undefined,
+      metadata: {
+        index: 2,
+        term: 1,
+        confState: { voters: [1n, 2n], learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false },
+      },
+    };
+    r.step(mkMsg({ from: 1n, to: 2n, term: 1, type: MessageType.MsgSnap, snapshot: old }));
+    assert.deepEqual(
+      readMessages(r).map((m) => [m.type, m.index]),
+      [[MessageType.MsgAppResp, 3]],
+    );
+    assert.equal(r.raftLog.lastIndex(), 3);
   });
 });
