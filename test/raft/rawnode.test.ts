@@ -346,3 +346,39 @@ describe('RawNode clusters', () => {
     assert.equal(c.member(1).node.raft.lead, 3n);
   });
 });
+
+describe('RawNode odds and ends', () => {
+  it('tickQuiesced advances only the election clock', () => {
+    const rn = newNode(newTestMemoryStorage([1n, 2n]));
+    for (let i = 0; i < 100; i++) rn.tickQuiesced();
+    assert.equal(rn.raft.electionElapsed, 100);
+    assert.equal(rn.raft.state, StateType.StateFollower);
+    assert.deepEqual(rn.raft.msgs, []);
+    // The next real tick campaigns at once.
+    rn.tick();
+    assert.equal(rn.raft.state, StateType.StateCandidate);
+  });
+
+  it('withProgress tells learners from voters', () => {
+    const rn = newNode(newTestMemoryStorage([1n], [2n]));
+    const seen: Array<[bigint, number]> = [];
+    rn.withProgress((id, typ) => seen.push([id, typ]));
+    assert.deepEqual(seen, [
+      [1n, 0],
+      [2n, 1],
+    ]);
+  });
+
+  it('a candidate ignores MsgTimeoutNow; a malformed MsgReadIndexResp is dropped', () => {
+    const rn = newNode(newTestMemoryStorage([1n, 2n]));
+    rn.campaign();
+    const term = rn.raft.term;
+    rn.step(mkMsg({ type: MessageType.MsgTimeoutNow, from: 2n, to: 1n, term }));
+    assert.equal(rn.raft.term, term);
+    assert.equal(rn.raft.state, StateType.StateCandidate);
+    const f = newNode(newTestMemoryStorage([1n, 2n]));
+    f.raft.becomeFollower(1, 2n);
+    f.step(mkMsg({ type: MessageType.MsgReadIndexResp, from: 2n, to: 1n, term: 1, index: 5, entries: [] }));
+    assert.deepEqual(f.raft.readStates, []);
+  });
+});
