@@ -11,6 +11,7 @@ import {
   MessageType,
   messageSize,
   newMessage,
+  ProtoReader,
   RaftpbDecodeError,
 } from '../../src/raftpb/index.js';
 import { fromHex, toHex } from '../support/hex.js';
@@ -105,4 +106,18 @@ describe('last wins, also for values raftwire cannot hold', () => {
   });
   test('a safe term overwritten by an unsafe one is refused', () =>
     rejects('2005208080808080808010', 'unsafe-integer'));
+});
+
+describe('ProtoReader (shared with the WAL and the msgappv2 codec)', () => {
+  test('u53 refuses a value above 2^53-1 at once, naming its offset', () => {
+    const r = new ProtoReader(fromHex('05808080808080808010'), 1);
+    assert.throws(() => r.u53('Record.crc'), {
+      code: 'RAFTWIRE_RAFTPB_DECODE',
+      reason: 'unsafe-integer',
+      offset: 1,
+    });
+  });
+  test('u53 reads up to 2^53-1 exactly', () => {
+    assert.equal(new ProtoReader(fromHex('ffffffffffffff0f')).u53('x'), Number.MAX_SAFE_INTEGER);
+  });
 });

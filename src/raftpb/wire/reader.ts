@@ -54,40 +54,24 @@ export class Reader {
     rawHi = hi >>> 0;
   }
 
-  /** A uint64 that must fit in a safe integer (terms, indexes, commits). */
+  /** A uint64 that must fit in a safe integer (terms, indexes, commits); refused otherwise. */
   u53(field: string): number {
-    const buf = this.buf;
-    const pos = this.pos;
-    if (pos < this.end) {
-      const b = buf[pos]!;
-      if (b < 0x80) {
-        this.pos = pos + 1;
-        return b;
-      }
-      if (pos + 1 < this.end) {
-        const b1 = buf[pos + 1]!;
-        if (b1 < 0x80) {
-          this.pos = pos + 2;
-          return (b & 0x7f) | (b1 << 7);
-        }
-      }
-    }
     const start = this.pos;
-    this.readRaw();
-    if (rawHi > 0x1fffff) {
+    const v = this.u53LastWins(field);
+    if (Number.isNaN(v)) {
       throw new RaftpbDecodeError(
         'unsafe-integer',
         start,
         `${field} does not fit in 2^53-1 (raftwire keeps terms and indexes as numbers)`,
       );
     }
-    return rawHi * TWO_32 + rawLo;
+    return v;
   }
 
   /**
-   * Like `u53`, for decoders where a later occurrence of the field overwrites this one (proto's
-   * last-wins rule): a value above 2^53-1 is returned as NaN and remembered in `unsafeAt`, and the
-   * decoder refuses the message only if such a value is still there at the end (`checkSafe`).
+   * A uint64 term or index, for decoders where a later occurrence of the field overwrites this one
+   * (proto's last-wins rule): a value above 2^53-1 is returned as NaN and remembered in `unsafeAt`,
+   * and the decoder refuses the message only if such a value is still there at the end (`checkSafe`).
    */
   u53LastWins(field: string): number {
     const buf = this.buf;
