@@ -81,7 +81,7 @@ describe('msgappv2 decoder rejects bad input', () => {
 
   it('a garbage Message record is BAD_FRAME', () => {
     const d = new MsgAppV2Decoder(2n, 1n);
-    d.push(fromHex('02' + '0000000000000002' + '0801'.replace('01', '80') + '00'));
+    d.push(fromHex('0200000000000000020880'));
     assert.throws(
       () => d.next(),
       (e: unknown) => e instanceof FrameDecodeError,
