@@ -34,8 +34,9 @@ const TEXT = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Opti
 
 /** Go's http.Error: status, text/plain, nosniff, body text + "\n". */
 function httpError(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, TEXT);
-  res.end(`${text}\n`);
+  const body = Buffer.from(`${text}\n`);
+  res.writeHead(status, { ...TEXT, 'Content-Length': body.length });
+  res.end(body);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -472,7 +473,11 @@ export function createHandler(host: HandlerHost): (req: IncomingMessage, res: Se
     else if (path === '/raft/probing') serveProbing(res);
     else if (path === '/raft/stream') {
       const body = '<a href="/raft/stream/">Moved Permanently</a>.\n\n';
-      res.writeHead(301, { 'Content-Type': 'text/html; charset=utf-8', Location: '/raft/stream/' });
+      res.writeHead(301, {
+        'Content-Type': 'text/html; charset=utf-8',
+        Location: '/raft/stream/',
+        'Content-Length': body.length,
+      });
       res.end(body);
     } else httpError(res, 404, '404 page not found');
   };
