@@ -175,3 +175,13 @@ export function msgSnap(from: bigint, to: bigint, index: number, data?: Uint8Arr
   });
   return newMessage({ type: MessageType.MsgSnap, from, to, term: 7, snapshot });
 }
+
+/** True for the probe heartbeats `waitStreams` sends (term 1, commit 0); test traffic never is. */
+export function isProbe(m: Message): boolean {
+  return m.type === MessageType.MsgHeartbeat && m.term === 1 && m.commit === 0;
+}
+
+/** Each item's hex, sorted: streams and the pipeline keep order only within themselves. */
+export function sortedHex(items: readonly ({ readonly hex: string } | Message)[]): string[] {
+  return items.map((m) => ('hex' in m ? m.hex : messageHex(m))).sort();
+}
