@@ -5,7 +5,7 @@
  *   npm run bench -- transport              (full: 3 reps, Go with GOMAXPROCS=2 and =1)
  *   BENCH_QUICK=1 npm run bench -- transport (quick: 1 rep, short cases, no GOMAXPROCS=1 run)
  *
- * Also BENCH_REPS, BENCH_CASE_MS, and BENCH_IMPLS=Go,TS,Go1 (a subset).
+ * Also BENCH_REPS, BENCH_CASE_MS, BENCH_IMPLS=Go,TS,Go1 and BENCH_CASES=a,f (subsets).
  *
  * One sender and one receiver, each its own process, on loopback, with a flow-control window so
  * nothing is dropped (≤1000 in flight on streams, ≤64 on the pipeline). Cases a–g run interleaved
@@ -31,6 +31,8 @@ const CASE_MS = Number(process.env.BENCH_CASE_MS ?? (quick ? 300 : 1000));
 const LAT_WARMUP = quick ? 50 : 100;
 const LAT_SAMPLES = quick ? 300 : 2000;
 const IDLE_PEERS = 6;
+const onlyCases = process.env.BENCH_CASES?.split(',');
+const RUN_CASES = CASES.filter((c) => onlyCases === undefined || onlyCases.includes(c.id));
 
 /** An implementation under test: how to start one of its peer processes. */
 interface Impl {
@@ -113,6 +115,7 @@ interface Run {
   readonly cpuUsPerMsg: number;
   readonly drops: number;
   readonly posts: number;
+  readonly conns: number;
   readonly bg: number;
 }
 
@@ -137,6 +140,7 @@ async function runCase(pair: Pair, c: BenchCase): Promise<Run> {
     cpuUsPerMsg: cpuUs / msgs,
     drops: Number(run.sent) - msgs + Number(run.unreachable),
     posts: Number(fin.posts),
+    conns: Number(fin.conns),
     bg: Math.max(0, busyCores(ticks0, ticks1, wallAll) - cpuUs / 1e6 / wallAll),
   };
 }
@@ -194,7 +198,7 @@ async function main(): Promise<void> {
       pairs.set(impl.name, { stream, pipeline });
     }
     for (let rep = 0; rep < REPS; rep++) {
-      for (const c of CASES) {
+      for (const c of RUN_CASES) {
         const order = rep % 2 === 0 ? IMPLS : IMPLS.slice().reverse();
         for (const impl of order) {
           const p = pairs.get(impl.name);
@@ -255,13 +259,20 @@ function printTables(
         fix(r.cpuUsPerMsg, 2),
         String(drops),
         String(r.posts),
+        String(r.conns),
         fix(r.bg, 2),
       ]);
     }
   }
-  console.log('\nThroughput (median repetition by msgs/s; drops summed over repetitions)\n');
   console.log(
-    table(['case', 'impl', 'msgs/s', 'entries/s', 'pay MB/s', 'cpu µs/msg', 'drops', 'posts', 'bg'], rows),
+    '\nThroughput (median repetition by msgs/s; drops summed over repetitions; posts = POST /raft served, ' +
+      'conns = TCP connections the receiver accepted during the case; bg = cores used by other tenants)\n',
+  );
+  console.log(
+    table(
+      ['case', 'impl', 'msgs/s', 'entries/s', 'pay MB/s', 'cpu µs/msg', 'drops', 'posts', 'conns', 'bg'],
+      rows,
+    ),
   );
 
   const med = (impl: string, id: string): Run | undefined =>

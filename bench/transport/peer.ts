@@ -88,6 +88,7 @@ const peer = role === 'sender' ? 2n : 1n;
 const rec = new Recorder();
 const tr = new Transport({ id, clusterId: CLUSTER_ID, raft: rec });
 let posts = 0;
+let conns = 0;
 const gets = { msgapp: 0, message: 0 };
 let nextIdx = 0;
 
@@ -226,6 +227,7 @@ async function finish(c: Command): Promise<Record<string, unknown>> {
     last: rec.last,
     cpu1: cpuUs(),
     posts,
+    conns,
   };
   if (rec.latency && rec.lat.length > 0) {
     const lat = rec.lat.slice().sort((x, y) => x - y);
@@ -302,6 +304,7 @@ async function run(c: Command): Promise<Record<string, unknown>> {
       rec.expect = Number.MAX_SAFE_INTEGER;
       rec.onDone = undefined;
       posts = 0;
+      conns = 0;
       return { ok: true, cpu0: cpuUs() };
     case 'finish':
       return finish(c);
@@ -329,6 +332,7 @@ async function main(): Promise<void> {
     }
     handler(req, res);
   });
+  server.on('connection', () => conns++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : 0;

@@ -121,6 +121,7 @@ type node struct {
 	tr       *rafthttp.Transport
 	rec      *recorder
 	posts    int64
+	conns    int64    // TCP connections accepted
 	gets     [2]int64 // msgapp, message stream GETs served
 	refuse   bool
 	out      *bufio.Writer
@@ -166,6 +167,7 @@ func main() {
 		os.Exit(1)
 	}
 	h := n.tr.Handler()
+	ln = countingListener{Listener: ln, n: &n.conns}
 	go (&http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/raft/stream/") {
 			if n.refuse {
@@ -295,6 +297,7 @@ func (n *node) run(c command) map[string]interface{} {
 		r.done, r.expect = nil, 1<<62
 		r.mu.Unlock()
 		atomic.StoreInt64(&n.posts, 0)
+		atomic.StoreInt64(&n.conns, 0)
 		return map[string]interface{}{"ok": true, "cpu0": cpuUs()}
 	case "finish":
 		return n.finish(c)
@@ -324,7 +327,7 @@ func (n *node) finish(c command) map[string]interface{} {
 	r.done = nil
 	res := map[string]interface{}{
 		"received": r.received, "entries": r.entries, "payload": r.payload, "first": r.first, "last": r.last,
-		"cpu1": cpuUs(), "posts": atomic.LoadInt64(&n.posts),
+		"cpu1": cpuUs(), "posts": atomic.LoadInt64(&n.posts), "conns": atomic.LoadInt64(&n.conns),
 	}
 	if r.latency && len(r.lat) > 0 {
 		lat := append([]int64(nil), r.lat...)
@@ -475,4 +478,18 @@ func rssKb() int64 {
 		}
 	}
 	return 0
+}
+
+// countingListener counts accepted connections (pipeline connection reuse shows in it).
+type countingListener struct {
+	net.Listener
+	n *int64
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		atomic.AddInt64(l.n, 1)
+	}
+	return c, err
 }
