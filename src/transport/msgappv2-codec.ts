@@ -106,7 +106,10 @@ export class MsgAppV2Encoder {
 export class MsgAppV2Decoder {
   term = 0;
   index = 0;
-  /** Protobuf size of the message `next` returned last (etcd's m.Size()). */
+  /**
+   * Bytes accounted for the message `next` returned last: the protobuf size for Message records and
+   * link heartbeats (etcd's m.Size()), the record size for AppEntries records.
+   */
   lastSize = 0;
   private readonly local: bigint;
   private readonly remote: bigint;
@@ -226,7 +229,8 @@ export class MsgAppV2Decoder {
       rejectHint: 0,
     };
     this.index = index;
-    this.lastSize = messageSize(m);
+    // Record bytes, not m.Size(): sizing the rebuilt message again would cost a pass over its entries.
+    this.lastSize = total;
     return m;
   }
 

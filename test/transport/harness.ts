@@ -184,3 +184,34 @@ export function streamsUp(a: TestNode, b: TestNode): boolean {
     ).length;
   return count(a) >= 2 && count(b) >= 2;
 }
+
+/** A plain HTTP server standing in for a peer; `handle` answers every request. */
+export async function fakePeer(
+  handle: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const server = createServer(handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    server,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The value of a counter/gauge series in a registry (0 when absent). */
+export async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
+  const m = registry.getSingleMetric(name);
+  if (m === undefined) return 0;
+  const v = (await m.get()).values.find((x) =>
+    Object.entries(labels).every(([k, val]) => x.labels[k] === val),
+  );
+  return v?.value ?? 0;
+}
