@@ -1,0 +1,35 @@
+/**
+ * Peer status across raftwire and etcd 3.4.23: both sides see each other active once the streams
+ * are up, and inactive when the other side goes away.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { eventually } from '../support/eventually.js';
+import { GO_ID, TS_ID } from '../support/messages.js';
+import { startPair, waitStreams } from '../support/pair.js';
+
+test('both sides report the other active once streams are up', async (t) => {
+  const before = Date.now();
+  const { ts, go } = await startPair(t);
+  await waitStreams(ts, go);
+  assert.equal(ts.transport.activePeers(), 1);
+  const since = ts.transport.activeSince(GO_ID);
+  assert.ok(since instanceof Date && since.getTime() >= before - 1000 && since.getTime() <= Date.now());
+  assert.equal(await go.activePeers(), 1);
+  const goSince = await go.activeSince(TS_ID);
+  assert.ok(goSince >= before - 1000 && goSince <= Date.now(), `Go active since ${goSince}`);
+});
+
+test('TS sees Go inactive after Go crashes, Go sees TS inactive after TS stops', async (t) => {
+  const { ts, go } = await startPair(t);
+  await waitStreams(ts, go);
+  await go.kill();
+  await eventually('TS sees Go inactive', () => ts.transport.activePeers() === 0);
+  assert.equal(ts.transport.activeSince(GO_ID), undefined);
+
+  const { ts: ts2, go: go2 } = await startPair(t);
+  await waitStreams(ts2, go2);
+  await ts2.stop();
+  await eventually('Go sees TS inactive', async () => (await go2.activePeers()) === 0);
+  assert.equal(await go2.activeSince(TS_ID), 0);
+});
