@@ -4,8 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../support/eventually.js';
-import { GO_ID, TS_ID } from '../support/messages.js';
+import { GO_ID, heartbeat, TS_ID } from '../support/messages.js';
 import { startPair, waitStreams } from '../support/pair.js';
 
 test('both sides report the other active once streams are up', async (t) => {
@@ -32,4 +33,33 @@ test('TS sees Go inactive after Go crashes, Go sees TS inactive after TS stops',
   await ts2.stop();
   await eventually('Go sees TS inactive', async () => (await go2.activePeers()) === 0);
   assert.equal(await go2.activeSince(TS_ID), 0);
+});
+
+test('idle streams stay up past the 5 s read deadlines: link heartbeats keep them alive both ways', async (t) => {
+  const { ts, go } = await startPair(t);
+  await waitStreams(ts, go);
+  const goStats = await go.stats();
+  const tsGets = ts.stats.msgappGets + ts.stats.messageGets;
+  const tsPosts = ts.stats.posts;
+  const since = ts.transport.activeSince(GO_ID)?.getTime();
+  const goSince = await go.activeSince(TS_ID);
+  await sleep(6_500);
+  const goStats2 = await go.stats();
+  assert.equal(
+    goStats2.msgappGets + goStats2.messageGets,
+    goStats.msgappGets + goStats.messageGets,
+    'TS never re-dialled',
+  );
+  assert.equal(ts.stats.msgappGets + ts.stats.messageGets, tsGets, 'Go never re-dialled');
+  assert.equal(ts.transport.activeSince(GO_ID)?.getTime(), since);
+  assert.equal(await go.activeSince(TS_ID), goSince);
+  assert.ok(goStats2.messageBytes > goStats.messageBytes, 'Go wrote link heartbeats meanwhile');
+  assert.ok(ts.streamBytes().message > 0);
+  ts.transport.send([heartbeat(TS_ID, GO_ID, 5)]);
+  await go.send([heartbeat(GO_ID, TS_ID, 5)]);
+  const [r] = await go.waitReceived(1, (x) => x.message.commit === 5);
+  await ts.raft.received.waitFor('heartbeat', (x) => x.message.commit === 5);
+  assert.equal(r?.via, 'stream');
+  assert.equal((await go.stats()).posts, goStats.posts, 'no POST to Go');
+  assert.equal(ts.stats.posts, tsPosts, 'no POST to TS');
 });

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GO_ID, messageMix, sortedHex, TS_ID } from '../support/messages.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GO_ID, heartbeat, messageMix, sortedHex, TS_ID } from '../support/messages.js';
 import { startPair } from '../support/pair.js';
 
 test('TS → Go: with TS refusing stream dials, every message goes through POST /raft intact', async (t) => {
@@ -45,4 +46,21 @@ test('pipeline both ways at once, with streams refused on both sides, many messa
   assert.deepEqual(sortedHex(ts.raft.received.items), sortedHex(toTs));
   assert.equal(ts.stats.posts, toTs.length);
   assert.equal((await go.stats()).posts, toGo.length);
+});
+
+test('idle pipeline connections outliving the servers’ 5 s deadlines are not reused blindly', async (t) => {
+  // etcd's peer listener closes a connection after 5 s without a read; Node's server closes idle
+  // keep-alive connections after 5 s. A POST after that must still arrive, both ways.
+  const { ts, go } = await startPair(t, { refuseStreams: true }, { refuseStreams: true });
+  ts.transport.send([heartbeat(TS_ID, GO_ID, 1)]);
+  await go.send([heartbeat(GO_ID, TS_ID, 1)]);
+  await go.waitReceived(1);
+  await ts.raft.received.waitFor('first POST', () => true);
+  await sleep(5_600);
+  ts.transport.send([heartbeat(TS_ID, GO_ID, 2)]);
+  await go.send([heartbeat(GO_ID, TS_ID, 2)]);
+  await go.waitReceived(1, (r) => r.message.commit === 2);
+  await ts.raft.received.waitFor('second POST', (r) => r.message.commit === 2);
+  assert.equal(ts.raft.unreachable.items.length, 0, 'TS reported no failed POST');
+  assert.equal(go.events.filter((e) => e.ev === 'reportUnreachable').length, 0, 'Go reported no failed POST');
 });
