@@ -356,6 +356,7 @@ async function main(): Promise<void> {
   ackServer.close();
   server.closeAllConnections();
   server.close();
+  process.stdin.destroy();
   out({ ev: 'stopped' });
 }
 
