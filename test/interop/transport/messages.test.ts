@@ -5,8 +5,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Message, MessageType, newEntry, newMessage } from '../../../src/raftpb/index.js';
+import { eventually } from '../support/eventually.js';
+import { startGoNode } from '../support/go-node.js';
 import {
   GO_ID,
+  GO_ID_2,
   heartbeat,
   isProbe,
   messageHex,
@@ -148,4 +151,30 @@ test('multi-megabyte messages cross both streams intact, both ways', async (t) =
   assert.deepEqual(sortedHex(gotGo), sortedHex(toGo));
   assert.deepEqual(sortedHex(gotTs), sortedHex(toTs));
   assert.ok(gotGo.every((r) => r.via === 'stream'));
+});
+
+test('a three-member cluster (one TS, two Go): every member reaches every other, field for field', async (t) => {
+  const { ts, go } = await startPair(t);
+  const go2 = await startGoNode(t, { id: GO_ID_2 });
+  ts.transport.addPeer(GO_ID_2, [go2.url]);
+  await go2.addPeer(TS_ID, [ts.url]);
+  await go2.addPeer(GO_ID, [go.url]);
+  await go.addPeer(GO_ID_2, [go2.url]);
+  await waitStreams(ts, go);
+  await eventually('TS has both peers active', () => ts.transport.activePeers() === 2);
+  await eventually(
+    'each Go has both peers active',
+    async () => (await go.activePeers()) === 2 && (await go2.activePeers()) === 2,
+  );
+  const fromTs = [...messageMix(TS_ID, GO_ID), ...messageMix(TS_ID, GO_ID_2)];
+  ts.transport.send(fromTs);
+  await go.send(messageMix(GO_ID, TS_ID));
+  await go2.send([...messageMix(GO_ID_2, TS_ID), ...messageMix(GO_ID_2, GO_ID)]);
+  const mixLen = messageMix(TS_ID, GO_ID).length;
+  const atGo = await go.waitReceived(2 * mixLen, (r) => !isProbe(r.message));
+  const atGo2 = await go2.waitReceived(mixLen, (r) => !isProbe(r.message));
+  const atTs = await ts.raft.received.waitFor('mixes', (r) => !isProbe(r.message), 2 * mixLen);
+  assert.deepEqual(sortedHex(atGo), sortedHex([...messageMix(TS_ID, GO_ID), ...messageMix(GO_ID_2, GO_ID)]));
+  assert.deepEqual(sortedHex(atGo2), sortedHex(messageMix(TS_ID, GO_ID_2)));
+  assert.deepEqual(sortedHex(atTs), sortedHex([...messageMix(GO_ID, TS_ID), ...messageMix(GO_ID_2, TS_ID)]));
 });
