@@ -146,7 +146,7 @@ export async function startNode(id: bigint, extra: Partial<TransportOptions> = {
     ...extra,
   });
   await tr.start();
-  const server = createPeerServer(tr);
+  const server = createPeerServer(tr, { logger });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const scheme = extra.tls?.cert !== undefined ? 'https' : 'http';
