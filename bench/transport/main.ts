@@ -254,7 +254,7 @@ function printTables(
   rss: Map<string, Reply>,
 ): void {
   const rows: string[][] = [];
-  for (const c of CASES) {
+  for (const c of RUN_CASES) {
     for (const impl of IMPLS) {
       const runs = results.get(`${impl.name}/${c.id}`) ?? [];
       const r = medianBy(runs, (x) => x.msgs / x.wallS);
@@ -302,7 +302,7 @@ function printTables(
   const med = (impl: string, id: string): Run | undefined =>
     medianBy(results.get(`${impl}/${id}`) ?? [], (x) => x.msgs / x.wallS);
   const ratioRows: string[][] = [];
-  for (const c of CASES) {
+  for (const c of RUN_CASES) {
     const ts = med('TS', c.id);
     const row = [`${c.id} ${c.label}`];
     for (const goName of IMPLS.filter((i) => i.name !== 'TS').map((i) => i.name)) {
@@ -327,12 +327,15 @@ function printTables(
       row.push(l === undefined ? '–' : `${fix(Number(l.p50) / 1000)} / ${fix(Number(l.p99) / 1000)}`);
     }
     const ts = latency.get(`TS/${c.id}`);
-    const go = latency.get(`Go/${c.id}`);
-    row.push(ts && go ? fix(Number(ts.p50) / Number(go.p50), 2) : '–');
+    for (const g of goNames) {
+      const go = latency.get(`${g}/${c.id}`);
+      row.push(ts && go ? fix(Number(ts.p50) / Number(go.p50), 2) : '–');
+    }
     latRows.push(row);
   }
   console.log(`\nIdle latency, µs, p50 / p99 (${LAT_SAMPLES} samples after ${LAT_WARMUP} warm-up)\n`);
-  console.log(table(['', ...IMPLS.map((i) => i.name), 'p50 TS/Go (≤ 3 wanted)'], latRows));
+  console.log(table(['', ...IMPLS.map((i) => i.name), ...goNames.map((g) => `p50 TS/${g}`)], latRows));
+  console.log('(p50 TS/Go ≤ 3 wanted)');
 
   console.log(`\nMemory: RSS of one node with ${IDLE_PEERS} idle peers (streams attached)\n`);
   console.log(
