@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MessageType } from '../../../src/raftpb/index.js';
 import { SnapshotStatus } from '../../../src/transport/index.js';
 import { GO_ID, messageHex, msgSnap, pseudoRandomBytes, TS_ID } from '../support/messages.js';
-import { startPair } from '../support/pair.js';
+import { startPair, waitStreams } from '../support/pair.js';
 
 const CHUNK = 256 * 1024;
 
@@ -100,4 +101,27 @@ test('Go → TS: a transfer that breaks midway leaves no file and never reaches 
   await sleep(200);
   assert.equal(ts.raft.received.items.length, 0, 'the TS raft never saw the MsgSnap');
   assert.deepEqual(await readdir(snapDir), [], 'no database and no temp file left behind');
+});
+
+test('MsgSnap through send (raftexample style): one POST /raft each way, reported finished', async (t) => {
+  const { ts, go } = await startPair(t);
+  await waitStreams(ts, go);
+  const toGo = msgSnap(TS_ID, GO_ID, 0x3001, pseudoRandomBytes(1024 * 1024, 31));
+  const toTs = msgSnap(GO_ID, TS_ID, 0x3002, pseudoRandomBytes(1024 * 1024, 32));
+  const goPosts = (await go.stats()).posts;
+  const tsPosts = ts.stats.posts;
+  ts.transport.send([toGo]);
+  await go.send([toTs]);
+  const [atGo] = await go.waitReceived(1, (r) => r.message.type === MessageType.MsgSnap);
+  const [atTs] = await ts.raft.received.waitFor('MsgSnap', (r) => r.message.type === MessageType.MsgSnap);
+  assert.equal(atGo?.hex, messageHex(toGo));
+  assert.equal(atGo?.via, 'http', 'MsgSnap always takes the pipeline');
+  assert.equal(atTs?.hex, messageHex(toTs));
+  assert.equal((await go.stats()).posts, goPosts + 1);
+  assert.equal(ts.stats.posts, tsPosts + 1);
+  await ts.raft.snapshots.waitFor(
+    'finish',
+    (s) => s.id === GO_ID && s.status === SnapshotStatus.SnapshotFinish,
+  );
+  await go.waitEvent('reportSnapshot', (e) => e.status === 'finish' && e.id === TS_ID.toString(16));
 });
