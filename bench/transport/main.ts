@@ -156,14 +156,21 @@ async function runCase(pair: Pair, c: BenchCase): Promise<Run> {
 }
 
 async function runLatency(pair: Pair, c: LatencyCase): Promise<Reply> {
-  await pair.receiver.request('expect', { ackEvery: 1, latency: true, warmup: LAT_WARMUP });
+  const rtt = c.id === 'lat-rtt';
+  // One-way: the receiver acks each message on the side channel and measures. RTT: the receiver
+  // answers each MsgApp with a MsgAppResp, which is the sender's ack and its measurement.
+  await pair.receiver.request(
+    'expect',
+    rtt ? { rtt: true } : { ackEvery: 1, latency: true, warmup: LAT_WARMUP },
+  );
   const run = await pair.sender.request('run', {
     case: c.id,
     latency: true,
     warmup: LAT_WARMUP,
     samples: LAT_SAMPLES,
   });
-  return pair.receiver.request('finish', { expect: run.sent, timeoutMs: 10_000 });
+  const fin = await pair.receiver.request('finish', { expect: run.sent, timeoutMs: 10_000 });
+  return rtt ? run : fin;
 }
 
 /** RSS of one node of `impl` with IDLE_PEERS idle Go peers attached (streams up, no traffic). */
