@@ -11,7 +11,7 @@ import type { TestContext } from 'node:test';
 import type { Message } from '../../../src/raftpb/index.js';
 import {
   type Raft,
-  SnapshotStatus,
+  type SnapshotStatus,
   Transport,
   type TransportError,
   type TransportOptions,
@@ -217,5 +217,3 @@ export class TsNode {
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
-
-export { SnapshotStatus };
