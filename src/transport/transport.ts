@@ -229,9 +229,13 @@ export class Transport extends EventEmitter<TransportEvents> {
   async sendSnapshot(m: SnapshotMessage): Promise<boolean> {
     const peer = this.stopped ? undefined : this.peers.get(m.message.to);
     if (peer === undefined) {
+      const err = new TransportError(
+        TransportErrorCode.MemberNotFound,
+        `member ${m.message.to.toString(16)} not found`,
+      );
       this.logger.warn(
-        { 'remote-peer-id': m.message.to.toString(16) },
-        'failed to send snapshot: member not found',
+        { 'remote-peer-id': m.message.to.toString(16), error: err.message, code: err.code },
+        'failed to send database snapshot',
       );
       const destroy = (m.body as { destroy?: () => void }).destroy;
       if (typeof destroy === 'function') destroy.call(m.body);
