@@ -26,7 +26,7 @@ import { Prober } from './prober.js';
 import { Remote } from './remote.js';
 import { directorySnapshotStore } from './snapshot-store.js';
 import type { LeaderStats, ServerStats } from './stats.js';
-import { clientConnectOptions } from './tls.js';
+import { clientConnectOptions, clientTlsOptions } from './tls.js';
 import type { SnapshotMessage, TransportOptions, TransportTlsOptions } from './types.js';
 import { parsePeerUrls } from './urls.js';
 
@@ -114,6 +114,8 @@ export class Transport extends EventEmitter<TransportEvents> {
       snapshotClient,
       dialRetryIntervalMs: rate !== undefined && rate > 0 ? 1000 / rate : DEFAULT_DIAL_RETRY_INTERVAL_MS,
       snapshotProgressTimeoutMs: options.snapshotProgressTimeoutMs ?? SNAPSHOT_PROGRESS_TIMEOUT_MS,
+      dialTimeoutMs: options.dialTimeoutMs ?? 0,
+      tlsClient: clientTlsOptions(options.tls),
       snapshotter: typeof snapshotter === 'string' ? directorySnapshotStore(snapshotter) : snapshotter,
       serverStats: options.serverStats,
       leaderStats: options.leaderStats,
