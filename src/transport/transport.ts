@@ -139,6 +139,7 @@ export class Transport extends EventEmitter<TransportEvents> {
       ctx: this.ctx,
       tls: this.tls,
       getPeer: (id) => (this.stopped ? undefined : this.peers.get(id)),
+      knows: (id) => this.peers.has(id) || this.remotes.has(id),
     });
   }
 
