@@ -61,6 +61,7 @@ export class Transport extends EventEmitter<TransportEvents> {
   private readonly prober: Prober;
   private readonly peers = new Map<bigint, Peer>();
   private readonly remotes = new Map<bigint, Remote>();
+  private readonly stopping = new Set<Promise<void>>();
   private readonly queueSource = { queueDepths: () => this.queueDepths() };
   private started = false;
   private stopped = false;
@@ -164,7 +165,9 @@ export class Transport extends EventEmitter<TransportEvents> {
       return;
     }
     this.peers.delete(id);
-    void peer.stop();
+    // stop() waits for it, so nothing a removed peer opened outlives the transport.
+    const stopping = peer.stop().finally(() => this.stopping.delete(stopping));
+    this.stopping.add(stopping);
     this.leaderStats?.removeFollower(hex);
     this.prober.remove(id);
     this.logger.info({ 'remote-peer-id': hex }, 'removed remote peer');
@@ -291,7 +294,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     const remotes = [...this.remotes.values()];
     this.peers.clear();
     this.remotes.clear();
-    await Promise.all([...peers.map((p) => p.stop()), ...remotes.map((r) => r.stop())]);
+    await Promise.all([...peers.map((p) => p.stop()), ...remotes.map((r) => r.stop()), ...this.stopping]);
     await Promise.all(this.agents.map((a) => a.destroy()));
     this.metrics.removeQueueSource(this.queueSource);
     this.logger.info({}, 'stopped transport');
