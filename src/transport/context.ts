@@ -11,6 +11,7 @@ import type { TransportMetrics } from './metrics.js';
 import type { LeaderStats, ServerStats } from './stats.js';
 import type { Raft, SnapshotStore } from './types.js';
 
+/** Shared state of one transport, handed to every part of it. */
 export interface TransportContext {
   readonly localId: bigint;
   /** Local ID in etcd's text form (lower-case hex). */

@@ -82,6 +82,7 @@ function goBase(p: string): string {
 
 const verifiedSockets = new WeakSet<Socket>();
 
+/** Builds the request listener serving the /raft endpoints of `host`. */
 export function createHandler(host: HandlerHost): (req: IncomingMessage, res: ServerResponse) => void {
   const ctx = host.ctx;
   const log = ctx.logger;

@@ -26,6 +26,7 @@ export interface Http1ConnectionOptions {
   responseTimeoutMs: number;
 }
 
+/** One keep-alive HTTP/1.1 connection, one request at a time. */
 export class Http1Connection {
   /** True once the socket closed or failed: the owner opens a new connection. */
   closed = false;

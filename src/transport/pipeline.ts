@@ -36,6 +36,7 @@ interface Slot {
   lastUsed: number;
 }
 
+/** POST /raft for one peer: 4 workers, 64 queued. */
 export class Pipeline {
   private readonly ctx: TransportContext;
   private readonly peerHex: string;

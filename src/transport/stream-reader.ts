@@ -38,6 +38,7 @@ interface Decoder {
   lastSize: number;
 }
 
+/** The dialing, decoding end of one stream type from one peer. */
 export class StreamReader {
   readonly type: StreamType;
   private readonly ctx: TransportContext;

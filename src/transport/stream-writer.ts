@@ -37,6 +37,7 @@ export function streamTypeName(t: StreamType): string {
 const HEARTBEAT_FRAME = encodeFrames([LINK_HEARTBEAT]);
 const HEARTBEAT_RECORD = Buffer.from([0]);
 
+/** The writing end of one stream type towards one peer. */
 export class StreamWriter {
   readonly type: StreamType;
   private readonly ctx: TransportContext;
