@@ -1,2 +1,5 @@
-/** raftwire/wal: filled by its own issue; nothing is exported yet. */
-export {};
+/**
+ * raftwire/wal: etcd 3.4's write-ahead log, byte-compatible with etcd's Go `wal` package.
+ * See docs/wal.md.
+ */
+export { crc32c, crc32cUpdate } from './crc32c.js';
