@@ -327,7 +327,8 @@ export class Wal {
         for (const p of group) p.reject(err);
         continue;
       }
-      for (const p of group) p.resolve();
+      // The group is durable. A full tail is cut before the saves resolve, as etcd's Save
+      // returns after its cut; a failed cut fails the WAL for later saves, not these.
       if (this.#offset >= this.#segmentSize) {
         try {
           await this.#cut();
@@ -335,6 +336,7 @@ export class Wal {
           this.#fail(e, 'segment cut');
         }
       }
+      for (const p of group) p.resolve();
     }
     this.#flushing = undefined;
   }

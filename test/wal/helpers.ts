@@ -46,18 +46,21 @@ export interface FsProbe {
   failWrite: Error | undefined;
 }
 
-/** `nodeWalFs` wrapped: counts writes and datasyncs, fails them on demand. */
+/**
+ * `nodeWalFs` wrapped: counts writes and datasyncs of segment files (not of the `.tmp` files the
+ * pipeline preallocates), and fails them on demand.
+ */
 export function probedFs(): { fs: WalFs; probe: FsProbe } {
   const probe: FsProbe = { writes: 0, datasyncs: 0, failDatasync: undefined, failWrite: undefined };
-  const wrap = (f: WalFile): WalFile => ({
+  const wrap = (f: WalFile, counted: boolean): WalFile => ({
     write(buffer, offset, length, position) {
-      probe.writes++;
+      if (counted) probe.writes++;
       if (probe.failWrite !== undefined) return Promise.reject(probe.failWrite);
       return f.write(buffer, offset, length, position);
     },
     read: (buffer, offset, length, position) => f.read(buffer, offset, length, position),
     datasync() {
-      probe.datasyncs++;
+      if (counted) probe.datasyncs++;
       if (probe.failDatasync !== undefined) return Promise.reject(probe.failDatasync);
       return f.datasync();
     },
@@ -67,7 +70,7 @@ export function probedFs(): { fs: WalFs; probe: FsProbe } {
     close: () => f.close(),
   });
   const fs: WalFs = {
-    open: async (path, flags, mode) => wrap(await nodeWalFs.open(path, flags, mode)),
+    open: async (path, flags, mode) => wrap(await nodeWalFs.open(path, flags, mode), !path.endsWith('.tmp')),
     syncDir: (path) => nodeWalFs.syncDir(path),
   };
   return { fs, probe };
