@@ -19,6 +19,9 @@ import { fromHex, toHex } from '../../support/hex.js';
 
 const run = promisify(execFile);
 
+/** Numbers the spec files written beside the directories. */
+let specSeq = 0;
+
 /** An entry as the Go tool prints and reads it. */
 export interface GoEntry {
   term: number;
@@ -90,16 +93,25 @@ export async function storageTool<T>(args: string[], options: { input?: Uint8Arr
 
 /** Writes `spec` beside `dir` and runs `write-wal`. */
 export async function goWriteWal(dir: string, spec: GoWalSpec): Promise<void> {
-  const specPath = `${dir}.spec.json`;
+  const specPath = `${dir}.spec-${++specSeq}.json`;
   await writeFile(specPath, JSON.stringify(spec));
   await storageTool(['write-wal', dir, specPath]);
+}
+
+/** Reopens the WAL at a marker (wal.Open + ReadAll, as a restart), then applies `spec.ops`. */
+export async function goAppendWal(
+  dir: string,
+  marker: { index: number; term: number },
+  spec: GoWalSpec,
+): Promise<void> {
+  const specPath = `${dir}.append-spec-${++specSeq}.json`;
+  await writeFile(specPath, JSON.stringify(spec));
+  await storageTool(['append-wal', dir, String(marker.index), String(marker.term), specPath]);
 }
 
 export function goReadWal(dir: string, index: number, term: number): Promise<GoWalRead> {
   return storageTool<GoWalRead>(['read-wal', dir, String(index), String(term)]);
 }
-
-let specSeq = 0;
 
 export async function goWriteSnap(dir: string, snap: Snapshot): Promise<void> {
   const specPath = `${dir}.snap-spec-${++specSeq}.json`;

@@ -3,6 +3,7 @@
 // Subcommands (every JSON document goes to stdout; errors to stderr with exit status 1):
 //
 //	write-wal <dir> <spec.json>        wal.Create + a sequence of Save / SaveSnapshot / ReleaseLockTo
+//	append-wal <dir> <index> <term> <spec.json>  wal.Open + ReadAll, then the spec's ops
 //	read-wal <dir> <index> <term>      wal.Open at the marker + ReadAll, plus wal.ValidSnapshotEntries
 //	write-snap <dir> <spec.json>       snap.New(dir).SaveSnap
 //	read-snap <dir> [index:term ...]   snap.New(dir).Load, or LoadNewestAvailable with the markers
@@ -154,7 +155,30 @@ func writeWAL(dir, specPath string) {
 	if err != nil {
 		fail("wal.Create: %v", err)
 	}
-	for i, op := range spec.Ops {
+	applyOps(w, spec.Ops)
+}
+
+// appendWAL reopens an existing WAL at a snapshot marker, reads it all (as a restart does) and
+// applies the spec's ops; the spec's metadata is ignored.
+func appendWAL(dir, index, term, specPath string) {
+	var spec walSpec
+	readSpec(specPath, &spec)
+	if spec.SegmentSizeBytes > 0 {
+		wal.SegmentSizeBytes = spec.SegmentSizeBytes
+	}
+	w, err := wal.Open(zap.NewNop(), dir, walpb.Snapshot{Index: mustUint(index), Term: mustUint(term)})
+	if err != nil {
+		fail("wal.Open: %v", err)
+	}
+	if _, _, _, err := w.ReadAll(); err != nil {
+		fail("ReadAll: %v", err)
+	}
+	applyOps(w, spec.Ops)
+}
+
+func applyOps(w *wal.WAL, ops []walOp) {
+	var err error
+	for i, op := range ops {
 		switch op.Kind {
 		case "save":
 			var hs raftpb.HardState
@@ -278,12 +302,14 @@ func readSnap(dir string, markers []string) {
 func main() {
 	args := os.Args[1:]
 	if len(args) < 2 {
-		fail("usage: storage-tool write-wal|read-wal|write-snap|read-snap|save-db|db-path <dir> ...")
+		fail("usage: storage-tool write-wal|append-wal|read-wal|write-snap|read-snap|save-db|db-path <dir> ...")
 	}
 	cmd, dir := args[0], args[1]
 	switch {
 	case cmd == "write-wal" && len(args) == 3:
 		writeWAL(dir, args[2])
+	case cmd == "append-wal" && len(args) == 5:
+		appendWAL(dir, args[2], args[3], args[4])
 	case cmd == "read-wal" && len(args) == 4:
 		readWAL(dir, args[2], args[3])
 	case cmd == "write-snap" && len(args) == 3:
