@@ -19,6 +19,7 @@ import type {
   Snapshot,
   SnapshotMetadata,
 } from './types.js';
+import { plainView } from './wire/alloc.js';
 import { appendUnknown, Reader } from './wire/reader.js';
 
 /** Runs `read` on the delimited sub-message that starts at the reader's position. */
@@ -41,7 +42,7 @@ function other(
 ) {
   const field = Math.floor(tag / 8);
   const name = known[field];
-  if (name !== undefined) r.wrongWireType(start, tag & 7, name);
+  if (name !== undefined) r.wrongWireType(start, tag % 8, name);
   return appendUnknown(unknown, r.skip(start, tag));
 }
 
@@ -57,10 +58,10 @@ function readEntry(r: Reader): Entry {
         e.type = r.enum() as EntryType;
         break;
       case 0x10:
-        e.term = r.u53('Entry.term');
+        e.term = r.u53LastWins('Entry.term');
         break;
       case 0x18:
-        e.index = r.u53('Entry.index');
+        e.index = r.u53LastWins('Entry.index');
         break;
       case 0x22:
         e.data = r.bytes();
@@ -79,12 +80,10 @@ function readIds(r: Reader, wireType: number, into: bigint[]): void {
     into.push(r.u64());
     return;
   }
-  // Packed (wire type 2): a run of varints.
+  // Packed (wire type 2): a run of varints. As gogo does, the last varint may run past the packed
+  // length (bounded by the enclosing message), and decoding goes on from where it ended.
   const stop = r.delimitedEnd();
-  const outer = r.end;
-  r.end = stop;
   while (r.pos < stop) into.push(r.u64());
-  r.end = outer;
 }
 
 function readConfState(r: Reader, into: ConfState | undefined): ConfState {
@@ -99,7 +98,7 @@ function readConfState(r: Reader, into: ConfState | undefined): ConfState {
     const start = r.pos;
     const tag = r.tag('ConfState');
     const field = Math.floor(tag / 8);
-    const wt = tag & 7;
+    const wt = tag % 8;
     if (field >= 1 && field <= 4 && (wt === 0 || wt === 2)) {
       readIds(
         r,
@@ -137,10 +136,10 @@ function readSnapshotMetadata(r: Reader, into: SnapshotMetadata | undefined): Sn
         md.confState = nested(r, readConfState, md.confState);
         break;
       case 0x10:
-        md.index = r.u53('SnapshotMetadata.index');
+        md.index = r.u53LastWins('SnapshotMetadata.index');
         break;
       case 0x18:
-        md.term = r.u53('SnapshotMetadata.term');
+        md.term = r.u53LastWins('SnapshotMetadata.term');
         break;
       default:
         md.unknown = other(r, start, tag, METADATA_FIELDS, md.unknown);
@@ -196,6 +195,16 @@ function isZeroSnapshot(s: Snapshot): boolean {
   );
 }
 
+/** Length prefix and body of the empty snapshot as gogo writes it. */
+const EMPTY_SNAPSHOT_FIELD = Uint8Array.of(0x0a, 0x12, 0x08, 0x0a, 0x02, 0x28, 0x00, 0x10, 0x00, 0x18, 0x00);
+
+function isEmptySnapshotAt(buf: Uint8Array, pos: number, end: number): boolean {
+  const n = EMPTY_SNAPSHOT_FIELD.length;
+  if (pos + n > end) return false;
+  for (let i = 0; i < n; i++) if (buf[pos + i] !== EMPTY_SNAPSHOT_FIELD[i]) return false;
+  return true;
+}
+
 const MESSAGE_FIELDS = [
   '',
   'Type',
@@ -241,21 +250,32 @@ function readMessage(r: Reader): Message {
         m.from = r.u64();
         break;
       case 0x20:
-        m.term = r.u53('Message.term');
+        m.term = r.u53LastWins('Message.term');
         break;
       case 0x28:
-        m.logTerm = r.u53('Message.logTerm');
+        m.logTerm = r.u53LastWins('Message.logTerm');
         break;
       case 0x30:
-        m.index = r.u53('Message.index');
+        m.index = r.u53LastWins('Message.index');
         break;
-      case 0x3a:
-        m.entries.push(nested(r, readEntry));
+      case 0x3a: {
+        // nested() inlined: this is the hot path of every MsgApp.
+        const stop = r.delimitedEnd();
+        const outer = r.end;
+        r.end = stop;
+        m.entries.push(readEntry(r));
+        r.end = outer;
         break;
+      }
       case 0x40:
-        m.commit = r.u53('Message.commit');
+        m.commit = r.u53LastWins('Message.commit');
         break;
       case 0x4a: {
+        // etcd 3.4 writes the empty snapshot into every message: recognise its exact bytes.
+        if (m.snapshot === undefined && isEmptySnapshotAt(r.buf, r.pos, r.end)) {
+          r.pos += EMPTY_SNAPSHOT_FIELD.length;
+          break;
+        }
         const s = nested(r, readSnapshot, m.snapshot);
         m.snapshot = isZeroSnapshot(s) ? undefined : s;
         break;
@@ -264,7 +284,7 @@ function readMessage(r: Reader): Message {
         m.reject = r.bool();
         break;
       case 0x58:
-        m.rejectHint = r.u53('Message.rejectHint');
+        m.rejectHint = r.u53LastWins('Message.rejectHint');
         break;
       case 0x62:
         m.context = r.bytes();
@@ -285,13 +305,13 @@ function readHardState(r: Reader): HardState {
     const tag = r.tag('HardState');
     switch (tag) {
       case 0x08:
-        hs.term = r.u53('HardState.term');
+        hs.term = r.u53LastWins('HardState.term');
         break;
       case 0x10:
         hs.vote = r.u64();
         break;
       case 0x18:
-        hs.commit = r.u53('HardState.commit');
+        hs.commit = r.u53LastWins('HardState.commit');
         break;
       default:
         hs.unknown = other(r, start, tag, HARD_STATE_FIELDS, hs.unknown);
@@ -373,7 +393,10 @@ function readConfChangeV2(r: Reader): ConfChangeV2 {
 }
 
 function decodeWith<T>(read: (r: Reader) => T) {
-  return (bytes: Uint8Array): T => read(new Reader(bytes));
+  return (bytes: Uint8Array): T => {
+    const r = new Reader(plainView(bytes));
+    return r.checkSafe(read(r));
+  };
 }
 
 /** Decodes a Message. Entry data, context and snapshot data are views into `bytes` (no copy). */

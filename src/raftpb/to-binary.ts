@@ -17,6 +17,7 @@ import type {
   Snapshot,
   SnapshotMetadata,
 } from './types.js';
+import { allocBytes } from './wire/alloc.js';
 import { sizeEnum, sizeLen, sizeU53, sizeU64, writeEnum, writeU53, writeU64 } from './wire/varint.js';
 
 // The empty Snapshot as 3.4 writes it inside every Message: metadata{conf_state{auto_leave:0},
@@ -289,10 +290,17 @@ export function writeConfChangeV2(buf: Uint8Array, pos: number, cc: ConfChangeV2
 
 // ---- encodeX: size, allocate, write ------------------------------------------------------
 
+/**
+ * Encoders return plain Uint8Arrays from `allocBytes` (wire/alloc.ts explains why not `new
+ * Uint8Array` nor Buffer.allocUnsafe). Every byte is written by the encoder: the check below and the
+ * tests (size() against every encoding) guarantee nothing uninitialised leaks.
+ */
 function encodeWith<T>(size: (v: T) => number, write: (buf: Uint8Array, pos: number, v: T) => number) {
   return (v: T): Uint8Array => {
-    const buf = new Uint8Array(size(v));
-    write(buf, 0, v);
+    const n = size(v);
+    const buf = allocBytes(n);
+    const end = write(buf, 0, v);
+    if (end !== n) throw new Error(`raftpb: encoder wrote ${end} bytes, size() said ${n}`);
     return buf;
   };
 }

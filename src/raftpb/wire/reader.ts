@@ -4,6 +4,7 @@
  * 64th are dropped; an 11th byte is an overflow; lengths past the end are a truncation.
  */
 import { RaftpbDecodeError } from '../errors.js';
+import { cachedId, cachedIdAt, cachedIdLength, rememberId } from './varint.js';
 
 const TWO_32 = 0x100000000;
 
@@ -25,18 +26,19 @@ export class Reader {
   /** Reads a varint as two 32-bit halves into `lo`/`hi`. */
   private readRaw(): void {
     const buf = this.buf;
-    let pos = this.pos;
+    const start = this.pos;
+    let pos = start;
     let lo = 0;
     let hi = 0;
     for (let shift = 0; ; shift += 7) {
       if (shift >= 70) {
-        this.pos = pos;
-        this.fail('varint-overflow', 'integer overflow (varint longer than 10 bytes)');
+        throw new RaftpbDecodeError(
+          'varint-overflow',
+          start,
+          'integer overflow (varint longer than 10 bytes)',
+        );
       }
-      if (pos >= this.end) {
-        this.pos = pos;
-        this.fail('truncated', 'unexpected EOF inside a varint');
-      }
+      if (pos >= this.end) throw new RaftpbDecodeError('truncated', start, 'unexpected EOF inside a varint');
       const b = buf[pos++]!;
       const bits = b & 0x7f;
       if (shift < 28) lo |= bits << shift;
@@ -82,6 +84,56 @@ export class Reader {
     return rawHi * TWO_32 + rawLo;
   }
 
+  /**
+   * Like `u53`, for decoders where a later occurrence of the field overwrites this one (proto's
+   * last-wins rule): a value above 2^53-1 is returned as NaN and remembered in `unsafeAt`, and the
+   * decoder refuses the message only if such a value is still there at the end (`checkSafe`).
+   */
+  u53LastWins(field: string): number {
+    const buf = this.buf;
+    const pos = this.pos;
+    if (pos < this.end) {
+      const b = buf[pos]!;
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return b;
+      }
+      if (pos + 1 < this.end) {
+        const b1 = buf[pos + 1]!;
+        if (b1 < 0x80) {
+          this.pos = pos + 2;
+          return (b & 0x7f) | (b1 << 7);
+        }
+      }
+    }
+    const start = this.pos;
+    this.readRaw();
+    if (rawHi > 0x1fffff) {
+      if (this.unsafeAt < 0) {
+        this.unsafeAt = start;
+        this.unsafeField = field;
+      }
+      return Number.NaN;
+    }
+    return rawHi * TWO_32 + rawLo;
+  }
+
+  /** Offset and name of the first value that did not fit in 2^53-1 (-1 when none). */
+  unsafeAt = -1;
+  unsafeField = '';
+
+  /** Throws if `decoded` still holds a value `u53LastWins` could not represent. */
+  checkSafe<T>(decoded: T): T {
+    if (this.unsafeAt >= 0 && holdsNaN(decoded)) {
+      throw new RaftpbDecodeError(
+        'unsafe-integer',
+        this.unsafeAt,
+        `${this.unsafeField} does not fit in 2^53-1 (raftwire keeps terms and indexes as numbers)`,
+      );
+    }
+    return decoded;
+  }
+
   /** A full uint64 (node IDs). */
   u64(): bigint {
     const buf = this.buf;
@@ -93,9 +145,19 @@ export class Reader {
         return BigInt(b);
       }
     }
+    // Large IDs (etcd member IDs are random 64-bit values) repeat: match their cached bytes.
+    if (pos < this.end && buf[pos]! >= 0x80) {
+      const slot = cachedIdAt(buf, pos, this.end);
+      if (slot >= 0) {
+        this.pos = pos + cachedIdLength(slot);
+        return cachedId(slot);
+      }
+    }
     this.readRaw();
     if (rawHi <= 0x1fffff) return BigInt(rawHi * TWO_32 + rawLo);
-    return (BigInt(rawHi) << 32n) | BigInt(rawLo);
+    const id = (BigInt(rawHi) << 32n) | BigInt(rawLo);
+    rememberId(id);
+    return id;
   }
 
   /** An int32 enum: the low 32 bits, signed, as Go's `EntryType(b&0x7F) << shift` leaves them. */
@@ -156,30 +218,34 @@ export class Reader {
   }
 
   /**
-   * Reads a tag. Returns `field << 3 | wireType` as a number, rejecting what gogo rejects at a
-   * message's top level: an end-group marker, field 0, and wire types 6 and 7 (those are rejected
-   * in `skip`, since known fields are checked by their decoders).
+   * Reads a tag. Returns `field * 8 + wireType`, rejecting what gogo rejects at a message's top
+   * level: an end-group marker, and a field number that is not positive once truncated to int32
+   * (gogo computes `int32(wire >> 3)`). Wire types 6 and 7 are rejected in `skip`, since known
+   * fields are checked by their decoders.
    */
   tag(message: string): number {
     const start = this.pos;
-    let tag: number;
     const b = this.buf[start]!;
+    let field: number;
+    let wireType: number;
     if (b < 0x80) {
       this.pos = start + 1;
-      tag = b;
+      field = b >>> 3;
+      wireType = b & 7;
     } else {
       this.readRaw();
-      // Field numbers past 2^29 cannot be valid; keep the arithmetic in safe range.
-      tag = rawHi === 0 ? rawLo : (rawLo & 7) + 8 * 0x20000000;
+      field = (rawLo >>> 3) | (rawHi << 29);
+      wireType = rawLo & 7;
     }
-    if ((tag & 7) === 4)
+    if (wireType === 4) {
       throw new RaftpbDecodeError(
         'unexpected-end-group',
         start,
         `${message}: wiretype end group for non-group`,
       );
-    if (tag < 8) throw new RaftpbDecodeError('illegal-tag', start, `${message}: illegal tag 0`);
-    return tag;
+    }
+    if (field <= 0) throw new RaftpbDecodeError('illegal-tag', start, `${message}: illegal tag ${field}`);
+    return field * 8 + wireType;
   }
 
   wrongWireType(start: number, wireType: number, field: string): never {
@@ -188,7 +254,7 @@ export class Reader {
 
   /** Skips the field whose tag started at `start` (already read); returns its bytes, tag included. */
   skip(start: number, tag: number): Uint8Array {
-    this.skipValue(tag & 7, 0);
+    this.skipValue(tag % 8, 0);
     return this.buf.subarray(start, this.pos);
   }
 
@@ -227,6 +293,13 @@ export class Reader {
     if (this.pos + n > this.end) this.fail('truncated', 'unexpected EOF');
     this.pos += n;
   }
+}
+
+function holdsNaN(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isNaN(v);
+  if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return false;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (holdsNaN(x)) return true;
+  return false;
 }
 
 // Results of Reader.readRaw; module-level so that reading a varint allocates nothing.
