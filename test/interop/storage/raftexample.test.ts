@@ -10,10 +10,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeConfChange, EntryType } from '../../../src/raftpb/index.js';
 import { Snapshotter } from '../../../src/snap/index.js';
+import { Wal } from '../../../src/wal/index.js';
 import { fromHex } from '../../support/hex.js';
 import { vectorsDir } from '../../support/paths.js';
 import {
   decodeRaftexampleKv,
+  encodeRaftexampleKv,
+  get,
   gobTypeDefinition,
   put,
   startRaftexample,
@@ -25,6 +28,8 @@ import {
   type GoWalRead,
   goReadSnap,
   goReadWal,
+  toGoEntry,
+  toGoHardState,
   toGoSnapshot,
 } from './storage-tool.js';
 
@@ -37,10 +42,18 @@ let root: string;
 const puts = new Map<string, Uint8Array>();
 const enc = new TextEncoder();
 
-async function copyOf(name: string): Promise<string> {
-  const dst = join(root, `copy-${name}-${Math.random().toString(16).slice(2)}`);
-  await cp(join(root, 'run', name), dst, { recursive: true });
+let copies = 0;
+
+/** A private copy of a directory (each reader gets its own: opening for write repairs the tail). */
+async function copyDir(src: string): Promise<string> {
+  const dst = join(root, `copy-${++copies}`);
+  await cp(src, dst, { recursive: true });
   return dst;
+}
+
+/** A private copy of one of the big run's directories. */
+function copyOf(name: string): Promise<string> {
+  return copyDir(join(root, 'run', name));
 }
 
 before(async () => {
@@ -149,5 +162,69 @@ describe('a real raftexample data directory', () => {
       .filter((e) => e.data !== undefined && e.data.length > 0)
       .map((e) => Buffer.from(decodeRaftexampleKv(e.data as Uint8Array, def).key).toString('latin1'));
     for (const k of ['/after0', '/after4', '/sentinel2']) assert.ok(tailKeys.includes(k), k);
+  });
+
+  it('raftwire reads the WAL exactly as Go does, from the start and from the snapshot marker', async () => {
+    const snap = await new Snapshotter(await copyOf('raftexample-1-snap')).load();
+    for (const marker of [
+      { index: 0, term: 0 },
+      { index: snap.metadata.index, term: snap.metadata.term },
+    ]) {
+      const go = await goReadWal(await copyOf('raftexample-1'), marker.index, marker.term);
+      assert.equal(go.error, undefined);
+      const w = await Wal.open(await copyOf('raftexample-1'), marker);
+      try {
+        const ts = await w.readAll();
+        assert.equal(Buffer.from(ts.metadata).toString('hex'), go.metadataHex);
+        assert.deepEqual(toGoHardState(ts.hardState), go.hardState);
+        assert.equal(ts.entries.length, go.entries.length);
+        assert.deepEqual(ts.entries.map(toGoEntry), go.entries);
+      } finally {
+        await w.close();
+      }
+    }
+  });
+
+  // Restarting raftexample 3.4 over a snapshot hangs (its kvstore keeps waiting after loading the
+  // snapshot at the end of the replay, so the HTTP API never starts): this one runs without one.
+  it('raftexample restarts on its WAL after raftwire appended a committed PUT, and serves it', async () => {
+    const dir = join(root, 'restart');
+    await mkdir(dir);
+    const first = await startRaftexample(dir);
+    try {
+      await put(first, '/foo', 'bar');
+      await put(first, '/bin', Uint8Array.from([0x61, 0x00, 0x62, 0xff]));
+      await put(first, '/done', 'yes');
+      await waitForValue(first, '/done', 'yes');
+    } finally {
+      await first.stop();
+    }
+    const w = await Wal.open(join(dir, 'raftexample-1'), { index: 0, term: 0 });
+    let appended: number;
+    try {
+      const { hardState, entries } = await w.readAll();
+      const last = entries.at(-1);
+      assert.ok(last !== undefined);
+      appended = last.index + 1;
+      const data = encodeRaftexampleKv(enc.encode('/from-raftwire'), enc.encode('hello from TypeScript'));
+      await w.save({ ...hardState, commit: appended }, [
+        { term: hardState.term, index: appended, type: EntryType.EntryNormal, data },
+      ]);
+    } finally {
+      await w.close();
+    }
+    const go = await goReadWal(await copyDir(join(dir, 'raftexample-1')), 0, 0);
+    assert.equal(go.entries.at(-1)?.index, appended);
+    assert.equal(go.hardState.commit, appended);
+
+    const second = await startRaftexample(dir);
+    try {
+      const got = await get(second, '/from-raftwire');
+      assert.equal(Buffer.from(got ?? new Uint8Array(0)).toString('utf8'), 'hello from TypeScript');
+      assert.equal(Buffer.from((await get(second, '/foo')) ?? new Uint8Array(0)).toString('utf8'), 'bar');
+      assert.deepEqual(await get(second, '/bin'), Uint8Array.from([0x61, 0x00, 0x62, 0xff]));
+    } finally {
+      await second.stop();
+    }
   });
 });

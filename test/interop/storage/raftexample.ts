@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { goEnv } from '../../support/go.js';
 import { fromHex } from '../../support/hex.js';
@@ -36,6 +36,24 @@ export function freePort(): Promise<number> {
       );
     });
   });
+}
+
+/** Resolves once 127.0.0.1:port accepts a connection, trying every 20 ms until `timeoutMs`. */
+async function waitForListener(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** A running single-node raftexample. */
@@ -84,9 +102,11 @@ export async function startRaftexample(cwd: string, timeoutMs = 30_000): Promise
   };
   try {
     await leading;
+    // On a restart the KV server listens only after the log replay, which may end after the election.
+    await waitForListener(kvPort, timeoutMs);
   } catch (e) {
     await stop();
-    throw e;
+    throw new Error(`${(e as Error).message}\n--- raftexample output ---\n${output.slice(-4000)}`);
   }
   return { kvUrl: `http://127.0.0.1:${kvPort}`, log: () => output, stop };
 }
@@ -177,4 +197,25 @@ export function decodeRaftexampleKv(
   }
   if (pos !== end) throw new Error('gob: message length mismatch');
   return { key: fields[0] as Uint8Array, val: fields[1] as Uint8Array };
+}
+
+/** gob's unsigned integer: one byte below 128, else the negated byte count then big-endian bytes. */
+function gobUint(n: number): number[] {
+  if (n < 0x80) return [n];
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v % 256);
+  return [256 - bytes.length, ...bytes];
+}
+
+/** raftexample's proposal bytes for PUT key=val, as a fresh gob encoder writes them. */
+export function encodeRaftexampleKv(key: Uint8Array, val: Uint8Array): Uint8Array {
+  const body: number[] = [0xff, 0x82];
+  let field = -1;
+  for (const [i, v] of [key, val].entries()) {
+    if (v.length === 0) continue; // gob omits zero values
+    body.push(...gobUint(i - field), ...gobUint(v.length), ...v);
+    field = i;
+  }
+  body.push(0);
+  return Uint8Array.from([...gobTypeDefinition(), ...gobUint(body.length), ...body]);
 }
