@@ -1,0 +1,201 @@
+/**
+ * bench/wal: fsynced saves per second and entries per second of raftwire's WAL against etcd
+ * 3.4.23's own `wal.Save` (bench/wal/go, built from Debian's source), on the same disk, in the same
+ * command, interleaved (Go, TS, Go, TS, …); the table shows the median of the repetitions.
+ *
+ * Cases: one writer saving batches of 1, 8 and 64 entries of 100 B (each save carries a hard
+ * state and is fsynced), and 16 concurrent writers each saving 1 entry at a time. For the last
+ * case raftwire coalesces the waiting saves into one write + one fdatasync (group commit); etcd's
+ * `wal.Save` takes a mutex and fsyncs once per call (etcd batches above the WAL, per raft Ready).
+ *
+ * Every run starts from a fresh WAL (`create`, 64 MB segment preallocated) in a temp directory
+ * under os.tmpdir(); the first `--warmup` seconds are not measured.
+ *
+ *   node dist/bench/wal/main.js [--seconds 2] [--warmup 0.3] [--reps 3] [--dir /tmp]
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs, promisify } from 'node:util';
+import type { Entry } from '../../src/raftpb/index.js';
+import { Wal } from '../../src/wal/index.js';
+import { goBinary } from '../../test/support/go.js';
+import { projectRoot } from '../../test/support/paths.js';
+import { fmtInt, median, printTable } from '../support/stats.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '2' },
+    warmup: { type: 'string', default: '0.3' },
+    reps: { type: 'string', default: '3' },
+    dir: { type: 'string', default: tmpdir() },
+  },
+});
+const seconds = Number(values.seconds);
+const warmup = Number(values.warmup);
+const reps = Number(values.reps);
+const baseDir = values.dir;
+const ENTRY_BYTES = 100;
+
+interface Case {
+  name: string;
+  perBatch: number;
+  writers: number;
+}
+const CASES: Case[] = [
+  { name: '1 writer, 1 x 100 B', perBatch: 1, writers: 1 },
+  { name: '1 writer, 8 x 100 B', perBatch: 8, writers: 1 },
+  { name: '1 writer, 64 x 100 B', perBatch: 64, writers: 1 },
+  { name: '16 writers, 1 x 100 B each', perBatch: 1, writers: 16 },
+];
+
+/** One measured run. */
+interface Result {
+  saves: number;
+  entries: number;
+  seconds: number;
+  cpuSeconds: number;
+}
+
+const run = promisify(execFile);
+
+async function runGo(dir: string, c: Case): Promise<Result> {
+  const { stdout } = await run(goBinary('bench-wal'), [
+    '-dir',
+    dir,
+    '-entries',
+    String(c.perBatch),
+    '-writers',
+    String(c.writers),
+    '-size',
+    String(ENTRY_BYTES),
+    '-duration',
+    `${seconds * 1000}ms`,
+    '-warmup',
+    `${warmup * 1000}ms`,
+  ]);
+  return JSON.parse(stdout) as Result;
+}
+
+async function runTs(dir: string, c: Case): Promise<Result> {
+  const wal = await Wal.create(dir, new TextEncoder().encode('bench'));
+  const payload = new Uint8Array(ENTRY_BYTES).map((_, i) => i);
+  let nextIndex = 0;
+  let measuring = false;
+  let stopped = false;
+  let saves = 0;
+  let entries = 0;
+  const writer = async (): Promise<void> => {
+    while (!stopped) {
+      const first = nextIndex + 1;
+      nextIndex += c.perBatch;
+      const batch: Entry[] = new Array(c.perBatch);
+      for (let i = 0; i < c.perBatch; i++) batch[i] = { term: 1, index: first + i, type: 0, data: payload };
+      await wal.save({ term: 1, vote: 1n, commit: first - 1 }, batch);
+      if (measuring) {
+        saves++;
+        entries += c.perBatch;
+      }
+    }
+  };
+  const writers = Array.from({ length: c.writers }, writer);
+  await sleep(warmup * 1000);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  measuring = true;
+  await sleep(seconds * 1000);
+  measuring = false;
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  stopped = true;
+  await Promise.all(writers);
+  await wal.close();
+  return { saves, entries, seconds: elapsed, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** Busy jiffies and wall clock from /proc/stat (USER_HZ = 100 on Linux). */
+async function busyJiffies(): Promise<number> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  return f.reduce((a, b) => a + b, 0) - idle;
+}
+
+/** Runs `fn` and reports the cores the whole machine (every tenant, this benchmark included) kept busy. */
+async function machineBusy<T>(fn: () => Promise<T>): Promise<{ result: T; busyCores: number }> {
+  const b0 = await busyJiffies();
+  const w0 = performance.now();
+  const result = await fn();
+  const b1 = await busyJiffies();
+  return { result, busyCores: (b1 - b0) / 100 / ((performance.now() - w0) / 1000) };
+}
+
+async function main(): Promise<void> {
+  const [tmpDev, buildDev] = [(await stat(baseDir)).dev, (await stat(projectRoot)).dev];
+  console.log(
+    `bench/wal: WALs in fresh temp dirs under ${baseDir} (device ${tmpDev}; the project is on device ${buildDev}${tmpDev === buildDev ? ', the same' : ', a different one'}), ` +
+      `${seconds} s measured after ${warmup} s warm-up, ${reps} reps interleaved Go/TS, median shown`,
+  );
+  goBinary('bench-wal');
+  const go = new Map<string, Result[]>();
+  const ts = new Map<string, Result[]>();
+  const busy: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    for (const c of CASES) {
+      for (const side of ['go', 'ts'] as const) {
+        const dir = await mkdtemp(join(baseDir, `raftwire-bench-wal-${side}-`));
+        const walDir = join(dir, 'wal');
+        try {
+          const { result, busyCores } = await machineBusy(() =>
+            side === 'go' ? runGo(walDir, c) : runTs(walDir, c),
+          );
+          busy.push(busyCores);
+          const m = side === 'go' ? go : ts;
+          m.set(c.name, [...(m.get(c.name) ?? []), result]);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      }
+    }
+  }
+  const rate = (rs: Result[], f: (r: Result) => number) => median(rs.map((r) => f(r) / r.seconds));
+  const cpuPer = (rs: Result[]) => median(rs.map((r) => (r.cpuSeconds / Math.max(1, r.saves)) * 1e6));
+  const rows = CASES.map((c) => {
+    const g = go.get(c.name) ?? [];
+    const t = ts.get(c.name) ?? [];
+    const [gs, tsv] = [rate(g, (r) => r.saves), rate(t, (r) => r.saves)];
+    const [ge, te] = [rate(g, (r) => r.entries), rate(t, (r) => r.entries)];
+    return [
+      c.name,
+      fmtInt(gs),
+      fmtInt(tsv),
+      (tsv / gs).toFixed(2),
+      fmtInt(ge),
+      fmtInt(te),
+      (te / ge).toFixed(2),
+      cpuPer(g).toFixed(0),
+      cpuPer(t).toFixed(0),
+    ];
+  });
+  printTable(
+    [
+      'case',
+      'Go saves/s',
+      'TS saves/s',
+      'TS/Go',
+      'Go entries/s',
+      'TS entries/s',
+      'TS/Go',
+      'Go cpu µs/save',
+      'TS cpu µs/save',
+    ],
+    rows,
+  );
+  console.log(
+    `machine busy cores per run (all processes, this benchmark included; /proc/stat): median ${median(busy).toFixed(2)} of 2`,
+  );
+}
+
+await main();
