@@ -77,6 +77,9 @@ export class Wal {
   #segments: SegmentName[];
   #start: WalSnapshot;
   #tail: WalFile | undefined;
+  /** Path of the tail, and what the flush is doing to it (for error messages). */
+  #tailPath = '';
+  #stage = 'write';
   #offset = 0;
   #encoder = new RecordEncoder(0);
   #metadata: Uint8Array | undefined;
@@ -140,6 +143,7 @@ export class Wal {
       await fs.syncDir(dirname(dir));
       const w = new Wal(dir, lock, [{ name, seq: 0, index: 0 }], 'appending', options);
       w.#tail = file;
+      w.#tailPath = join(dir, name);
       w.#offset = pos;
       w.#encoder = encoder;
       w.#metadata = metadata?.slice();
@@ -197,6 +201,7 @@ export class Wal {
       throw e;
     }
     this.#tail = c.tail;
+    this.#tailPath = join(this.#dir, (this.#segments[this.#segments.length - 1] as SegmentName).name);
     this.#offset = c.tailOffset;
     this.#encoder = new RecordEncoder(c.crc);
     this.#metadata = c.metadata;
@@ -323,17 +328,19 @@ export class Wal {
       try {
         await this.#writeGroup(group);
       } catch (e) {
-        const err = this.#fail(e, 'write or fdatasync');
+        const err = this.#fail(e, `${this.#stage} of ${this.#tailPath}`);
         for (const p of group) p.reject(err);
         continue;
       }
-      // The group is durable. A full tail is cut before the saves resolve, as etcd's Save
-      // returns after its cut; a failed cut fails the WAL for later saves, not these.
+      // A full tail is cut before the saves resolve, and a failed cut fails them, as etcd's Save
+      // returns its cut's error (their records are durable all the same).
       if (this.#offset >= this.#segmentSize) {
         try {
           await this.#cut();
         } catch (e) {
-          this.#fail(e, 'segment cut');
+          const err = this.#fail(e, `segment cut after ${this.#tailPath}`);
+          for (const p of group) p.reject(err);
+          continue;
         }
       }
       for (const p of group) p.resolve();
@@ -375,9 +382,11 @@ export class Wal {
       }
     }
     const tail = this.#tail as WalFile;
+    this.#stage = 'write';
     await writeFully(tail, buf, pos, this.#offset);
     this.#offset += pos;
     if (this.#scratch.length > 4 << 20) this.#scratch = Buffer.allocUnsafe(64 * 1024);
+    this.#stage = 'fdatasync';
     if (mustSync) await tail.datasync();
   }
 
@@ -415,6 +424,7 @@ export class Wal {
       throw e;
     }
     this.#tail = prepared.file;
+    this.#tailPath = join(this.#dir, name);
     this.#offset = pos;
     this.#segments.push({ name, seq, index: this.#lastIndex + 1 });
     await oldTail.close();
