@@ -23,8 +23,8 @@ export interface WalFile {
 
 /** Opens files and syncs directories. */
 export interface WalFs {
-  /** `flags` as `fs.open` takes them ('r', 'r+', 'w', 'wx'…); `mode` for created files. */
-  open(path: string, flags: string, mode?: number): Promise<WalFile>;
+  /** `flags` as `fs.open` takes them ('r', 'r+', 'w', or `O_*` bits); `mode` for created files. */
+  open(path: string, flags: string | number, mode?: number): Promise<WalFile>;
   /** fsync of a directory, making creations and renames in it durable. */
   syncDir(path: string): Promise<void>;
 }

@@ -187,6 +187,25 @@ describe('Wal', () => {
     assert.deepEqual(await readdir(t.dir), [walName(0, 0)]);
   });
 
+  it('o_dsync mode makes each write durable without a separate fdatasync, across cuts', async () => {
+    const { fs, probe } = probedFs();
+    const w = await Wal.create(t.dir, undefined, { fs, segmentSizeBytes: 2048, sync: 'o_dsync' });
+    const syncs = probe.datasyncs;
+    for (let i = 1; i <= 5; i++) await w.save(hardState(1, 1n, i - 1), [entry(i, 1, 100)]);
+    assert.equal(probe.datasyncs, syncs, 'no fdatasync for saves that stay in the segment');
+    for (let i = 6; i <= 40; i++) await w.save(hardState(1, 1n, i - 1), [entry(i, 1, 100)]);
+    await w.close();
+    assert.ok((await readdir(t.dir)).filter((n) => n.endsWith('.wal')).length > 2);
+    const r = await Wal.open(t.dir, ZERO, { sync: 'o_dsync' });
+    const c = await r.readAll();
+    assert.deepEqual(plain(c.entries), plain(entries(1, 40, 1, 100)));
+    await r.save(hardState(1, 1n, 40), [entry(41, 1)]);
+    await r.close();
+    const again = await Wal.open(t.dir, ZERO);
+    assert.equal((await again.readAll()).entries.length, 41);
+    await again.close();
+  });
+
   it('sparse preallocation sets the length without writing', async () => {
     const w = await Wal.create(t.dir, undefined, { segmentSizeBytes: 1 << 20, preallocation: 'sparse' });
     await w.close();
