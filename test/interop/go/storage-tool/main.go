@@ -5,6 +5,7 @@
 //	write-wal <dir> <spec.json>        wal.Create + a sequence of Save / SaveSnapshot / ReleaseLockTo
 //	append-wal <dir> <index> <term> <spec.json>  wal.Open + ReadAll, then the spec's ops
 //	read-wal <dir> <index> <term>      wal.Open at the marker + ReadAll, plus wal.ValidSnapshotEntries
+//	repair-wal <dir>                   wal.Repair (what etcd runs when ReadAll meets a torn tail)
 //	write-snap <dir> <spec.json>       snap.New(dir).SaveSnap
 //	read-snap <dir> [index:term ...]   snap.New(dir).Load, or LoadNewestAvailable with the markers
 //	save-db <dir> <index>              snap.SaveDBFrom(stdin, index)
@@ -322,6 +323,8 @@ func main() {
 			fail("SaveDBFrom: %v", err)
 		}
 		emit(map[string]interface{}{"bytes": n})
+	case cmd == "repair-wal" && len(args) == 2:
+		emit(map[string]interface{}{"repaired": wal.Repair(zap.NewNop(), dir)})
 	case cmd == "db-path" && len(args) == 3:
 		p, err := snap.New(zap.NewNop(), dir).DBFilePath(mustUint(args[2]))
 		if err != nil {
