@@ -5,6 +5,7 @@
 //	write-wal <dir> <spec.json>        wal.Create + a sequence of Save / SaveSnapshot / ReleaseLockTo
 //	append-wal <dir> <index> <term> <spec.json>  wal.Open + ReadAll, then the spec's ops
 //	read-wal <dir> <index> <term>      wal.Open at the marker + ReadAll, plus wal.ValidSnapshotEntries
+//	restart <waldir> <snapdir>         etcd's restart: ValidSnapshotEntries, LoadNewestAvailable, Open, ReadAll
 //	repair-wal <dir>                   wal.Repair (what etcd runs when ReadAll meets a torn tail)
 //	write-snap <dir> <spec.json>       snap.New(dir).SaveSnap
 //	read-snap <dir> [index:term ...]   snap.New(dir).Load, or LoadNewestAvailable with the markers
@@ -285,8 +286,51 @@ func readSnap(dir string, markers []string) {
 		emit(map[string]interface{}{"error": err.Error()})
 		return
 	}
+	emit(toJSONSnapshot(s))
+}
+
+// restart replays etcd 3.4's server restart (etcdserver/server.go): the WAL's valid snapshot
+// markers, the newest .snap among them, then the WAL opened at that snapshot and read.
+func restart(walDir, snapDir string) {
+	lg := zap.NewNop()
+	walSnaps, err := wal.ValidSnapshotEntries(lg, walDir)
+	if err != nil {
+		fail("ValidSnapshotEntries: %v", err)
+	}
+	out := map[string]interface{}{}
+	marker := walpb.Snapshot{}
+	s, err := snap.New(lg, snapDir).LoadNewestAvailable(walSnaps)
+	switch {
+	case err == snap.ErrNoSnapshot:
+		out["snapshotError"] = err.Error()
+	case err != nil:
+		fail("LoadNewestAvailable: %v", err)
+	default:
+		out["snapshot"] = toJSONSnapshot(s)
+		marker = walpb.Snapshot{Index: s.Metadata.Index, Term: s.Metadata.Term}
+	}
+	w, err := wal.Open(lg, walDir, marker)
+	if err != nil {
+		fail("wal.Open: %v", err)
+	}
+	metadata, hs, ents, rerr := w.ReadAll()
+	w.Close()
+	if rerr != nil {
+		out["error"] = rerr.Error()
+	}
+	entries := make([]jsonEntry, 0, len(ents))
+	for _, e := range ents {
+		entries = append(entries, fromEntry(e))
+	}
+	out["metadataHex"] = hex.EncodeToString(metadata)
+	out["hardState"] = jsonHardState{Term: hs.Term, Vote: strconv.FormatUint(hs.Vote, 10), Commit: hs.Commit}
+	out["entries"] = entries
+	emit(out)
+}
+
+func toJSONSnapshot(s *raftpb.Snapshot) jsonSnapshot {
 	cs := s.Metadata.ConfState
-	emit(jsonSnapshot{
+	return jsonSnapshot{
 		DataHex: hex.EncodeToString(s.Data),
 		Index:   s.Metadata.Index,
 		Term:    s.Metadata.Term,
@@ -297,7 +341,7 @@ func readSnap(dir string, markers []string) {
 			LearnersNext:   ids(cs.LearnersNext),
 			AutoLeave:      cs.AutoLeave,
 		},
-	})
+	}
 }
 
 func main() {
@@ -323,6 +367,8 @@ func main() {
 			fail("SaveDBFrom: %v", err)
 		}
 		emit(map[string]interface{}{"bytes": n})
+	case cmd == "restart" && len(args) == 3:
+		restart(dir, args[2])
 	case cmd == "repair-wal" && len(args) == 2:
 		emit(map[string]interface{}{"repaired": wal.Repair(zap.NewNop(), dir)})
 	case cmd == "db-path" && len(args) == 3:
