@@ -19,6 +19,7 @@ export {
   readFrameHeader,
   writeFrameHeader,
 } from './framing.js';
+export { validSnapshotEntries, verifyWal } from './inspect.js';
 export type { SegmentName } from './names.js';
 export { parseWalName, walExists, walName } from './names.js';
 export type { WalContents, WalOptions } from './wal.js';

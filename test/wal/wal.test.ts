@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isRaftwireError } from '../../src/errors/index.js';
@@ -9,6 +9,8 @@ import {
   LOCK_FILE_NAME,
   RecordType,
   scanSegment,
+  validSnapshotEntries,
+  verifyWal,
   Wal,
   WalErrorCode,
   walName,
@@ -318,5 +320,48 @@ describe('CRC chain', () => {
     } finally {
       await t.dispose();
     }
+  });
+});
+
+describe('read-only inspection', () => {
+  let t: Awaited<ReturnType<typeof tempRoot>>;
+  beforeEach(async () => {
+    t = await tempRoot();
+  });
+  afterEach(() => t.dispose());
+
+  it('validSnapshotEntries lists the markers at or below the last commit, beside an open WAL', async () => {
+    const w = await Wal.create(t.dir, undefined, { segmentSizeBytes: 2048 });
+    await w.save(hardState(1, 1n, 10), entries(1, 12, 1, 100));
+    await w.saveSnapshot({ index: 5, term: 1 });
+    await w.saveSnapshot({ index: 10, term: 1 });
+    await w.saveSnapshot({ index: 12, term: 1 });
+    for (let i = 13; i <= 30; i++) await w.save(hardState(1, 1n, 11), [entry(i, 1, 100)]);
+    // Works while the WAL is held: no lock is taken.
+    assert.deepEqual(await validSnapshotEntries(t.dir), [
+      { index: 0, term: 0 },
+      { index: 5, term: 1 },
+      { index: 10, term: 1 },
+    ]);
+    await w.close();
+  });
+
+  it('verifyWal accepts a sound WAL and reports the marker and CRC errors readAll would', async () => {
+    const w = await Wal.create(t.dir, Uint8Array.of(3), { segmentSizeBytes: 2048 });
+    for (let i = 1; i <= 30; i++) await w.save(hardState(1, 1n, i), [entry(i, 1, 100)]);
+    await w.saveSnapshot({ index: 25, term: 1 });
+    await w.close();
+    await verifyWal(t.dir, { index: 25, term: 1 });
+    await verifyWal(t.dir, ZERO);
+    await assert.rejects(verifyWal(t.dir, { index: 24, term: 1 }), code(WalErrorCode.SNAPSHOT_NOT_FOUND));
+    await assert.rejects(verifyWal(t.dir, { index: 25, term: 2 }), code(WalErrorCode.SNAPSHOT_MISMATCH));
+    const seg0 = join(t.dir, walName(0, 0));
+    const buf = await readFile(seg0);
+    const victim = scanSegment(buf, buf.length, seg0, 0, false).records[5];
+    assert.equal(victim?.type, RecordType.ENTRY);
+    const at = (victim?.dataEnd ?? 0) - 1;
+    buf[at] = (buf[at] as number) ^ 1;
+    await writeFile(seg0, buf);
+    await assert.rejects(verifyWal(t.dir, ZERO), code(WalErrorCode.CRC_MISMATCH));
   });
 });
