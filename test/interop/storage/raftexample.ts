@@ -129,7 +129,7 @@ export async function get(r: Raftexample, key: string): Promise<Uint8Array | und
 
 /**
  * Waits until `key` reads as `value` (the PUT is committed and applied), retrying every 20 ms for
- * at most `attempts` tries.
+ * at most `attempts` tries (30 s by default: a busy machine can leave a long commit backlog).
  */
 export async function waitForValue(
   r: Raftexample,
