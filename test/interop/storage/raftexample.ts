@@ -135,7 +135,7 @@ export async function waitForValue(
   r: Raftexample,
   key: string,
   value: string,
-  attempts = 500,
+  attempts = 1500,
 ): Promise<void> {
   for (let i = 0; i < attempts; i++) {
     const got = await get(r, key);
