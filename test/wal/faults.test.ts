@@ -44,7 +44,7 @@ describe('fsync and write failures (injected)', () => {
 
   it('a failed fdatasync fails the save and every later one until reopen; the log stays readable', async () => {
     const { fs, probe } = probedFs();
-    const w = await Wal.create(t.dir, undefined, { fs, segmentSizeBytes: 1 << 16 });
+    const w = await Wal.create(t.dir, undefined, { fs, segmentSizeBytes: 1 << 16, sync: 'fdatasync' });
     await w.save(hardState(1, 1n, 0), entries(1, 10, 1));
     probe.failDatasync = errnoError('EIO', 'fdatasync');
     const inFlight = [
@@ -80,22 +80,28 @@ describe('fsync and write failures (injected)', () => {
     assert.equal((await readBack(t.dir)).length, es.length + 1);
   });
 
-  it('a failed write fails the save with the cause and leaves the log readable', async () => {
-    const { fs, probe } = probedFs();
-    const w = await Wal.create(t.dir, undefined, { fs, segmentSizeBytes: 1 << 16 });
-    await w.save(hardState(1, 1n, 0), entries(1, 3, 1));
-    probe.failWrite = errnoError('ENOSPC', 'no space left on device');
-    await assert.rejects(
-      w.save(hardState(1, 1n, 3), [entry(4, 1)]),
-      failedWith(WalErrorCode.WRITE_FAILED, 'ENOSPC'),
-    );
-    await assert.rejects(
-      w.save(hardState(1, 1n, 3), [entry(4, 1)]),
-      failedWith(WalErrorCode.FAILED, 'ENOSPC'),
-    );
-    await w.close();
-    assert.deepEqual(plain(await readBack(t.dir)), plain(entries(1, 3, 1)));
-  });
+  for (const sync of ['fdatasync', 'o_dsync'] as const) {
+    // With O_DSYNC a failed sync surfaces as a failed write (EIO), which is this case too.
+    for (const errno of ['ENOSPC', 'EIO']) {
+      it(`a failed write (${errno}, ${sync}) fails the save with the cause and leaves the log readable`, async () => {
+        const { fs, probe } = probedFs();
+        const w = await Wal.create(t.dir, undefined, { fs, segmentSizeBytes: 1 << 16, sync });
+        await w.save(hardState(1, 1n, 0), entries(1, 3, 1));
+        probe.failWrite = errnoError(errno, 'injected');
+        await assert.rejects(
+          w.save(hardState(1, 1n, 3), [entry(4, 1)]),
+          failedWith(WalErrorCode.WRITE_FAILED, errno),
+        );
+        probe.failWrite = undefined;
+        await assert.rejects(
+          w.save(hardState(1, 1n, 3), [entry(4, 1)]),
+          failedWith(WalErrorCode.FAILED, errno),
+        );
+        await w.close();
+        assert.deepEqual(plain(await readBack(t.dir)), plain(entries(1, 3, 1)));
+      });
+    }
+  }
 });
 
 describe('a full disk (tmpfs)', () => {

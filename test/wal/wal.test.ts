@@ -125,9 +125,9 @@ describe('Wal', () => {
     await w.close();
   });
 
-  it('a commit-only save is written without its own fsync (raft.MustSync)', async () => {
+  it('in fdatasync mode a commit-only save is written without its own fsync (raft.MustSync)', async () => {
     const { fs, probe } = probedFs();
-    const w = await Wal.create(t.dir, undefined, { fs, segmentSizeBytes: 4096 });
+    const w = await Wal.create(t.dir, undefined, { fs, segmentSizeBytes: 4096, sync: 'fdatasync' });
     await w.save(hardState(1, 1n, 0), [entry(1, 1)]);
     const syncs = probe.datasyncs;
     await w.save(hardState(1, 1n, 1), []);
@@ -152,24 +152,27 @@ describe('Wal', () => {
     await r.close();
   });
 
-  it('group commit: concurrent saves share one write and one fdatasync', async () => {
-    const { fs, probe } = probedFs();
-    const w = await Wal.create(t.dir, undefined, { fs, segmentSizeBytes: 1 << 20 });
-    const writes = probe.writes;
-    const syncs = probe.datasyncs;
-    const saves: Promise<void>[] = [];
-    for (let i = 1; i <= 16; i++) saves.push(w.save(hardState(1, 1n, i - 1), [entry(i, 1, 100)]));
-    await Promise.all(saves);
-    // The first save goes alone; the 15 queued behind it share the next write and fsync.
-    assert.equal(probe.writes - writes, 2);
-    assert.equal(probe.datasyncs - syncs, 2);
-    await w.close();
-    const r = await Wal.open(t.dir, ZERO);
-    const c = await r.readAll();
-    assert.deepEqual(plain(c.entries), plain(entries(1, 16, 1, 100)));
-    assert.deepEqual(c.hardState, hardState(1, 1n, 15));
-    await r.close();
-  });
+  for (const sync of ['fdatasync', 'o_dsync'] as const) {
+    it(`group commit (${sync}): concurrent saves share one write and one sync`, async () => {
+      const { fs, probe } = probedFs();
+      const w = await Wal.create(t.dir, undefined, { fs, segmentSizeBytes: 1 << 20, sync });
+      const writes = probe.writes;
+      const syncs = probe.datasyncs;
+      const saves: Promise<void>[] = [];
+      for (let i = 1; i <= 16; i++) saves.push(w.save(hardState(1, 1n, i - 1), [entry(i, 1, 100)]));
+      await Promise.all(saves);
+      // The first save goes alone; the 15 queued behind it share the next write (and fdatasync;
+      // with O_DSYNC the write itself is the sync).
+      assert.equal(probe.writes - writes, 2);
+      assert.equal(probe.datasyncs - syncs, sync === 'fdatasync' ? 2 : 0);
+      await w.close();
+      const r = await Wal.open(t.dir, ZERO);
+      const c = await r.readAll();
+      assert.deepEqual(plain(c.entries), plain(entries(1, 16, 1, 100)));
+      assert.deepEqual(c.hardState, hardState(1, 1n, 15));
+      await r.close();
+    });
+  }
 
   it('an entry that cannot be encoded rejects its save and leaves the WAL usable', async () => {
     const w = await Wal.create(t.dir);
