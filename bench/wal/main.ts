@@ -8,13 +8,17 @@
  * case raftwire coalesces the waiting saves into one write + one fdatasync (group commit); etcd's
  * `wal.Save` takes a mutex and fsyncs once per call (etcd batches above the WAL, per raft Ready).
  *
+ * A last row, `floor`, is no WAL at all: one writer doing a positioned write of 128 B into a
+ * zero-filled 64 MB file, then fdatasync (Go: `WriteAt` + `Fdatasync`; TS: `FileHandle.write` +
+ * `datasync`). It shows what the disk and each runtime's file I/O allow before any WAL work.
+ *
  * Every run starts from a fresh WAL (`create`, 64 MB segment preallocated) in a temp directory
  * under os.tmpdir(); the first `--warmup` seconds are not measured.
  *
  *   node dist/bench/wal/main.js [--seconds 2] [--warmup 0.3] [--reps 3] [--dir /tmp]
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,13 +47,17 @@ interface Case {
   name: string;
   perBatch: number;
   writers: number;
+  /** The floor row: raw write + fdatasync, no WAL. */
+  raw?: boolean;
 }
 const CASES: Case[] = [
   { name: '1 writer, 1 x 100 B', perBatch: 1, writers: 1 },
   { name: '1 writer, 8 x 100 B', perBatch: 8, writers: 1 },
   { name: '1 writer, 64 x 100 B', perBatch: 64, writers: 1 },
   { name: '16 writers, 1 x 100 B each', perBatch: 1, writers: 16 },
+  { name: 'floor: write 128 B + fdatasync', perBatch: 1, writers: 1, raw: true },
 ];
+const RAW_BYTES = 128;
 
 /** One measured run. */
 interface Result {
@@ -63,6 +71,7 @@ const run = promisify(execFile);
 
 async function runGo(dir: string, c: Case): Promise<Result> {
   const { stdout } = await run(goBinary('bench-wal'), [
+    ...(c.raw === true ? ['-raw'] : []),
     '-dir',
     dir,
     '-entries',
@@ -70,7 +79,7 @@ async function runGo(dir: string, c: Case): Promise<Result> {
     '-writers',
     String(c.writers),
     '-size',
-    String(ENTRY_BYTES),
+    String(c.raw === true ? RAW_BYTES : ENTRY_BYTES),
     '-duration',
     `${seconds * 1000}ms`,
     '-warmup',
@@ -79,7 +88,48 @@ async function runGo(dir: string, c: Case): Promise<Result> {
   return JSON.parse(stdout) as Result;
 }
 
+/** The floor: positioned write + datasync in a loop on a zero-filled 64 MB file. */
+async function runTsRaw(dir: string): Promise<Result> {
+  await mkdir(dir, { recursive: true });
+  const fh = await open(join(dir, 'raw'), 'w+', 0o600);
+  try {
+    const zeros = new Uint8Array(1 << 20);
+    for (let i = 0; i < 64; i++) await fh.write(zeros);
+    await fh.sync();
+    const buf = new Uint8Array(RAW_BYTES);
+    const size = 64 << 20;
+    let off = 0;
+    let saves = 0;
+    let cpu0 = process.cpuUsage();
+    const start = performance.now();
+    let t0 = 0;
+    for (;;) {
+      const now = performance.now();
+      if (t0 === 0 && now - start >= warmup * 1000) {
+        t0 = now;
+        saves = 0;
+        cpu0 = process.cpuUsage();
+      }
+      if (t0 !== 0 && now - t0 >= seconds * 1000) break;
+      await fh.write(buf, 0, RAW_BYTES, off);
+      await fh.datasync();
+      off = (off + RAW_BYTES) % size;
+      saves++;
+    }
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      saves,
+      entries: saves,
+      seconds: (performance.now() - t0) / 1000,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    };
+  } finally {
+    await fh.close();
+  }
+}
+
 async function runTs(dir: string, c: Case): Promise<Result> {
+  if (c.raw === true) return runTsRaw(dir);
   const wal = await Wal.create(dir, new TextEncoder().encode('bench'));
   const payload = new Uint8Array(ENTRY_BYTES).map((_, i) => i);
   let nextIndex = 0;
