@@ -15,10 +15,22 @@
  * Every run starts from a fresh WAL (`create`, 64 MB segment preallocated) in a temp directory
  * under os.tmpdir(); the first `--warmup` seconds are not measured.
  *
- *   node dist/bench/wal/main.js [--seconds 2] [--warmup 0.3] [--reps 3] [--dir /tmp]
+ * `--floors` adds floor rows for other Node file APIs (callback `fs.write`/`fs.fdatasync`, an
+ * O_DSYNC file, and synchronous calls that block the event loop), each against the same Go floor.
+ *
+ *   node dist/bench/wal/main.js [--seconds 2] [--warmup 0.3] [--reps 3] [--dir /tmp] [--floors]
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  constants as fsConstants,
+  openSync,
+  write,
+  writeSync,
+} from 'node:fs';
+import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,6 +47,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '0.3' },
     reps: { type: 'string', default: '3' },
     dir: { type: 'string', default: tmpdir() },
+    floors: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -43,19 +56,29 @@ const reps = Number(values.reps);
 const baseDir = values.dir;
 const ENTRY_BYTES = 100;
 
+/** How the TS floor row writes: FileHandle, fs callbacks, an O_DSYNC file, or sync calls. */
+type RawApi = 'filehandle' | 'callbacks' | 'odsync' | 'sync';
+
 interface Case {
   name: string;
   perBatch: number;
   writers: number;
-  /** The floor row: raw write + fdatasync, no WAL. */
-  raw?: boolean;
+  /** A floor row: raw write + fdatasync, no WAL. */
+  raw?: RawApi;
 }
 const CASES: Case[] = [
   { name: '1 writer, 1 x 100 B', perBatch: 1, writers: 1 },
   { name: '1 writer, 8 x 100 B', perBatch: 8, writers: 1 },
   { name: '1 writer, 64 x 100 B', perBatch: 64, writers: 1 },
   { name: '16 writers, 1 x 100 B each', perBatch: 1, writers: 16 },
-  { name: 'floor: write 128 B + fdatasync', perBatch: 1, writers: 1, raw: true },
+  { name: 'floor: write 128 B + fdatasync', perBatch: 1, writers: 1, raw: 'filehandle' },
+  ...(values.floors
+    ? ([
+        { name: 'floor, TS fs callbacks', perBatch: 1, writers: 1, raw: 'callbacks' },
+        { name: 'floor, TS O_DSYNC write', perBatch: 1, writers: 1, raw: 'odsync' },
+        { name: 'floor, TS sync calls (blocks loop)', perBatch: 1, writers: 1, raw: 'sync' },
+      ] as const)
+    : []),
 ];
 const RAW_BYTES = 128;
 
@@ -71,7 +94,7 @@ const run = promisify(execFile);
 
 async function runGo(dir: string, c: Case): Promise<Result> {
   const { stdout } = await run(goBinary('bench-wal'), [
-    ...(c.raw === true ? ['-raw'] : []),
+    ...(c.raw !== undefined ? ['-raw'] : []),
     '-dir',
     dir,
     '-entries',
@@ -79,7 +102,7 @@ async function runGo(dir: string, c: Case): Promise<Result> {
     '-writers',
     String(c.writers),
     '-size',
-    String(c.raw === true ? RAW_BYTES : ENTRY_BYTES),
+    String(c.raw !== undefined ? RAW_BYTES : ENTRY_BYTES),
     '-duration',
     `${seconds * 1000}ms`,
     '-warmup',
@@ -88,16 +111,58 @@ async function runGo(dir: string, c: Case): Promise<Result> {
   return JSON.parse(stdout) as Result;
 }
 
-/** The floor: positioned write + datasync in a loop on a zero-filled 64 MB file. */
-async function runTsRaw(dir: string): Promise<Result> {
+/** One positioned write of `buf` at `off` followed by whatever makes it durable, per API. */
+type RawStep = (buf: Uint8Array, off: number) => Promise<void>;
+
+async function rawStep(api: RawApi, path: string): Promise<{ step: RawStep; close: () => Promise<void> }> {
+  if (api === 'filehandle' || api === 'odsync') {
+    const fh = await open(path, api === 'odsync' ? fsConstants.O_RDWR | fsConstants.O_DSYNC : 'r+');
+    const step: RawStep =
+      api === 'odsync'
+        ? async (buf, off) => {
+            await fh.write(buf, 0, buf.length, off);
+          }
+        : async (buf, off) => {
+            await fh.write(buf, 0, buf.length, off);
+            await fh.datasync();
+          };
+    return { step, close: () => fh.close() };
+  }
+  const fd = openSync(path, 'r+');
+  const close = async () => closeSync(fd);
+  if (api === 'sync') {
+    return {
+      step: async (buf, off) => {
+        writeSync(fd, buf, 0, buf.length, off);
+        fdatasyncSync(fd);
+      },
+      close,
+    };
+  }
+  return {
+    step: (buf, off) =>
+      new Promise<void>((resolve, reject) => {
+        write(fd, buf, 0, buf.length, off, (err) => {
+          if (err) reject(err);
+          else fdatasync(fd, (err2) => (err2 ? reject(err2) : resolve()));
+        });
+      }),
+    close,
+  };
+}
+
+/** A floor: positioned write + durability in a loop on a zero-filled 64 MB file. */
+async function runTsRaw(dir: string, api: RawApi): Promise<Result> {
   await mkdir(dir, { recursive: true });
-  const fh = await open(join(dir, 'raw'), 'w+', 0o600);
+  const path = join(dir, 'raw');
+  const zeros = new Uint8Array(64 << 20);
+  await writeFile(path, zeros);
+  const fh = await open(path, 'r+');
+  await fh.sync();
+  await fh.close();
+  const { step, close } = await rawStep(api, path);
   try {
-    const zeros = new Uint8Array(1 << 20);
-    for (let i = 0; i < 64; i++) await fh.write(zeros);
-    await fh.sync();
     const buf = new Uint8Array(RAW_BYTES);
-    const size = 64 << 20;
     let off = 0;
     let saves = 0;
     let cpu0 = process.cpuUsage();
@@ -111,9 +176,8 @@ async function runTsRaw(dir: string): Promise<Result> {
         cpu0 = process.cpuUsage();
       }
       if (t0 !== 0 && now - t0 >= seconds * 1000) break;
-      await fh.write(buf, 0, RAW_BYTES, off);
-      await fh.datasync();
-      off = (off + RAW_BYTES) % size;
+      await step(buf, off);
+      off = (off + RAW_BYTES) % zeros.length;
       saves++;
     }
     const cpu = process.cpuUsage(cpu0);
@@ -124,12 +188,12 @@ async function runTsRaw(dir: string): Promise<Result> {
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
     };
   } finally {
-    await fh.close();
+    await close();
   }
 }
 
 async function runTs(dir: string, c: Case): Promise<Result> {
-  if (c.raw === true) return runTsRaw(dir);
+  if (c.raw !== undefined) return runTsRaw(dir, c.raw);
   const wal = await Wal.create(dir, new TextEncoder().encode('bench'));
   const payload = new Uint8Array(ENTRY_BYTES).map((_, i) => i);
   let nextIndex = 0;
