@@ -2,7 +2,11 @@
  * Prepares the next segment file ahead of time, as etcd's filePipeline: while the current segment
  * fills, a preallocated `0.tmp` / `1.tmp` (alternating, so the file being handed out is never the
  * one just published) waits in the WAL directory. A cut takes it, writes its header records,
- * syncs it and renames it to its segment name; the pipeline then prepares the next one.
+ * syncs it and renames it to its segment name.
+ *
+ * etcd starts preparing at once, which costs it nothing (fallocate). Here preparing means writing
+ * and syncing zeros, so the WAL calls `warm()` only once the tail is half full: the zero-fill then
+ * overlaps the second half of a segment instead of competing with the first saves after an open.
  */
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,16 +51,18 @@ export class FilePipeline {
     this.#size = size;
     this.#fs = fs;
     this.#mode = mode;
-    this.#prepare();
   }
 
-  /** The next file, preallocated; starts preparing the one after. Rejects on a disk error. */
+  /** Starts preparing the next file, unless it is prepared or being prepared. */
+  warm(): void {
+    if (this.#next === undefined) this.#prepare();
+  }
+
+  /** The next file, preallocated (prepared now if `warm` was not called). Rejects on a disk error. */
   async open(): Promise<PreparedFile> {
     const next = this.#next ?? this.#start();
     this.#next = undefined;
-    const f = await next;
-    this.#prepare();
-    return f;
+    return next;
   }
 
   /** Stops preparing and removes the file prepared but not handed out. */

@@ -343,6 +343,7 @@ export class Wal {
         for (const p of group) p.reject(err);
         continue;
       }
+      if (this.#offset >= this.#segmentSize / 2) this.#pipeline?.warm();
       // A full tail is cut before the saves resolve, and a failed cut fails them, as etcd's Save
       // returns its cut's error (their records are durable all the same).
       if (this.#offset >= this.#segmentSize) {
