@@ -18,7 +18,7 @@
  * `--floors` adds floor rows for other Node file APIs (callback `fs.write`/`fs.fdatasync`, an
  * O_DSYNC file, and synchronous calls that block the event loop), each against the same Go floor.
  *
- *   node dist/bench/wal/main.js [--seconds 2] [--warmup 0.3] [--reps 3] [--dir /tmp] [--floors]
+ *   node dist/bench/wal/main.js [--seconds 1.5] [--warmup 0.3] [--reps 4] [--dir /tmp] [--floors]
  */
 import { execFile } from 'node:child_process';
 import {
@@ -43,9 +43,9 @@ import { fmtInt, median, printTable } from '../support/stats.js';
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '2' },
+    seconds: { type: 'string', default: '1.5' },
     warmup: { type: 'string', default: '0.3' },
-    reps: { type: 'string', default: '3' },
+    reps: { type: 'string', default: '4' },
     dir: { type: 'string', default: tmpdir() },
     floors: { type: 'boolean', default: false },
   },
