@@ -211,8 +211,24 @@ export class Wal {
       });
       throw e;
     }
-    this.#tailPath = join(this.#dir, (this.#segments[this.#segments.length - 1] as SegmentName).name);
-    this.#tail = await this.#adopt(c.tail, this.#tailPath);
+    const tailPath = join(this.#dir, (this.#segments[this.#segments.length - 1] as SegmentName).name);
+    let tail: WalFile | undefined;
+    if (this.#mode === 'reading') {
+      try {
+        tail = await this.#adopt(c.tail, tailPath);
+      } catch (e) {
+        this.#failure = new WalError(WalErrorCode.FAILED, 'wal: readAll failed; close the WAL', { cause: e });
+        throw e;
+      }
+    } else {
+      await c.tail.close();
+    }
+    if (this.#mode !== 'reading' || tail === undefined) {
+      await tail?.close();
+      throw new WalError(WalErrorCode.BAD_STATE, 'wal: closed during readAll');
+    }
+    this.#tail = tail;
+    this.#tailPath = tailPath;
     this.#offset = c.tailOffset;
     this.#encoder = new RecordEncoder(c.crc);
     this.#metadata = c.metadata;
@@ -220,21 +236,15 @@ export class Wal {
     this.#lastIndex = c.lastIndex;
     this.#start = { index: 0, term: 0 };
     this.#pipeline = new FilePipeline(this.#dir, this.#segmentSize, this.#fs, this.#preallocation);
-    if (this.#mode !== 'reading') {
-      // closed while reading
-      await this.#pipeline.close();
-      await c.tail.close();
-      throw new WalError(WalErrorCode.BAD_STATE, 'wal: closed during readAll');
-    }
     this.#mode = 'appending';
     return { metadata: c.metadata ?? EMPTY, hardState: c.hardState, entries: c.entries };
   }
 
   /**
    * Appends `entries`, then `hardState` unless it is empty, and resolves once they are durable.
-   * Concurrent saves share one write and one fdatasync. As etcd's `raft.MustSync`, a save that
-   * only moves the commit index is written but not fsynced on its own. The entries must not be
-   * changed until the promise settles.
+   * Concurrent saves share one write (and, in `fdatasync` mode, one fdatasync; there, as etcd's
+   * `raft.MustSync`, a save that only moves the commit index is not fsynced on its own). The
+   * entries must not be changed until the promise settles.
    */
   save(hardState: HardState, entries: readonly Entry[]): Promise<void> {
     const empty = isEmptyHardState(hardState);

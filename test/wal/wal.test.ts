@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isRaftwireError } from '../../src/errors/index.js';
@@ -366,5 +366,61 @@ describe('read-only inspection', () => {
     buf[at] = (buf[at] as number) ^ 1;
     await writeFile(seg0, buf);
     await assert.rejects(verifyWal(t.dir, ZERO), code(WalErrorCode.CRC_MISMATCH));
+  });
+});
+
+describe('lifecycle edges', () => {
+  let t: Awaited<ReturnType<typeof tempRoot>>;
+  beforeEach(async () => {
+    t = await tempRoot();
+  });
+  afterEach(() => t.dispose());
+
+  it('close waits for queued saves, which resolve durable', async () => {
+    const w = await Wal.create(t.dir, undefined, { segmentSizeBytes: 1024 });
+    const saves: Promise<void>[] = [];
+    for (let i = 1; i <= 30; i++) saves.push(w.save(hardState(1, 1n, i - 1), [entry(i, 1, 100)]));
+    await w.close();
+    const settled = await Promise.allSettled(saves);
+    assert.ok(settled.every((s) => s.status === 'fulfilled'));
+    const r = await Wal.open(t.dir, ZERO);
+    assert.deepEqual(plain((await r.readAll()).entries), plain(entries(1, 30, 1, 100)));
+    await r.close();
+  });
+
+  it('close during readAll leaves nothing open and the WAL reopenable', async () => {
+    const w = await Wal.create(t.dir, undefined, { segmentSizeBytes: 1024 });
+    for (let i = 1; i <= 30; i++) await w.save(hardState(1, 1n, i - 1), [entry(i, 1, 100)]);
+    await w.close();
+    const r = await Wal.open(t.dir, ZERO);
+    const reading = r.readAll();
+    await r.close();
+    await assert.rejects(reading, code(WalErrorCode.BAD_STATE));
+    const again = await Wal.open(t.dir, ZERO);
+    assert.equal((await again.readAll()).entries.length, 30);
+    await again.close();
+  });
+
+  it('create replaces a leftover <dir>.tmp from a crashed create', async () => {
+    await mkdir(`${t.dir}.tmp`);
+    await writeFile(join(`${t.dir}.tmp`, walName(0, 0)), 'half a WAL');
+    const w = await Wal.create(t.dir);
+    await w.close();
+    assert.deepEqual((await readdir(t.root)).sort(), ['wal']);
+  });
+
+  it('ignores and overwrites leftover .tmp files of the segment pipeline', async () => {
+    const w = await Wal.create(t.dir, undefined, { segmentSizeBytes: 1024 });
+    await w.close();
+    await writeFile(join(t.dir, '0.tmp'), Buffer.alloc(3000, 0xee));
+    await writeFile(join(t.dir, '1.tmp'), Buffer.alloc(10, 0xee));
+    const r = await Wal.open(t.dir, ZERO, { segmentSizeBytes: 1024 });
+    await r.readAll();
+    for (let i = 1; i <= 30; i++) await r.save(hardState(1, 1n, i - 1), [entry(i, 1, 100)]);
+    await r.close();
+    const again = await Wal.open(t.dir, ZERO);
+    assert.deepEqual(plain((await again.readAll()).entries), plain(entries(1, 30, 1, 100)));
+    await again.close();
+    assert.ok((await readdir(t.dir)).filter((n) => n.endsWith('.wal')).length > 2);
   });
 });
