@@ -173,8 +173,17 @@ export class Wal {
    */
   static async open(dir: string, marker: WalSnapshot, options: WalOptions = {}): Promise<Wal> {
     dir = resolve(dir);
-    const segments = selectSegments(await readSegmentNames(dir), marker.index, dir);
+    // Check there is a WAL before creating a lock file in the directory, then list the segments
+    // again under the lock: a previous holder may have cut a segment before letting go.
+    selectSegments(await readSegmentNames(dir), marker.index, dir);
     const lock = await DirLock.acquire(dir);
+    let segments: SegmentName[];
+    try {
+      segments = selectSegments(await readSegmentNames(dir), marker.index, dir);
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
     const w = new Wal(dir, lock, segments, 'opened', options);
     w.#start = { index: marker.index, term: marker.term };
     return w;
