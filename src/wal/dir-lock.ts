@@ -43,29 +43,15 @@ export class DirLock {
     if (held.has(path)) {
       throw new WalError(WalErrorCode.LOCKED, `wal: ${dir} is locked by another WAL in this process`);
     }
-    const tmp = join(dir, `${LOCK_FILE_NAME}.${process.pid}.tmp`);
-    await writeFile(tmp, `${process.pid}\n`, { mode: 0o600 });
+    // Reserve it in this process before the first await, so two concurrent opens here cannot both
+    // see a lock file with our own pid and take it for stale.
+    held.add(path);
     try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await link(tmp, path);
-          held.add(path);
-          return new DirLock(path);
-        } catch (e) {
-          if (!isCode(e, 'EEXIST') || attempt > 0) {
-            if (isCode(e, 'EEXIST')) throw lockedError(dir, await readPid(path));
-            throw e;
-          }
-        }
-        const pid = await readPid(path);
-        if (pid !== undefined && isAlive(pid)) throw lockedError(dir, pid);
-        // Stale: its owner is gone. Remove it and try once more.
-        await unlink(path).catch((e: unknown) => {
-          if (!isCode(e, 'ENOENT')) throw e;
-        });
-      }
-    } finally {
-      await unlink(tmp).catch(() => undefined);
+      await linkLock(dir, path);
+      return new DirLock(path);
+    } catch (e) {
+      held.delete(path);
+      throw e;
     }
   }
 
@@ -90,6 +76,31 @@ export class DirLock {
     if ((await readPid(this.#path)) === process.pid) {
       await unlink(this.#path).catch(() => undefined);
     }
+  }
+}
+
+/** Creates the lock file at `path` holding our pid, taking over a stale one once. */
+async function linkLock(dir: string, path: string): Promise<void> {
+  const tmp = join(dir, `${LOCK_FILE_NAME}.${process.pid}.tmp`);
+  await writeFile(tmp, `${process.pid}\n`, { mode: 0o600 });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await link(tmp, path);
+        return;
+      } catch (e) {
+        if (!isCode(e, 'EEXIST')) throw e;
+        if (attempt > 0) throw lockedError(dir, await readPid(path));
+      }
+      const pid = await readPid(path);
+      if (pid !== undefined && isAlive(pid)) throw lockedError(dir, pid);
+      // Stale: its owner is gone. Remove it and try once more.
+      await unlink(path).catch((e: unknown) => {
+        if (!isCode(e, 'ENOENT')) throw e;
+      });
+    }
+  } finally {
+    await unlink(tmp).catch(() => undefined);
   }
 }
 

@@ -89,3 +89,20 @@ describe('WAL lock', () => {
     await w.close();
   });
 });
+
+describe('WAL lock, concurrent opens in one process', () => {
+  it('exactly one of several concurrent opens wins', async () => {
+    const t = await tempRoot();
+    try {
+      const w = await Wal.create(t.dir);
+      await w.close();
+      const results = await Promise.allSettled([1, 2, 3, 4].map(() => Wal.open(t.dir, ZERO)));
+      const won = results.filter((r) => r.status === 'fulfilled');
+      assert.equal(won.length, 1);
+      for (const r of results) if (r.status === 'rejected') assert.ok(locked(r.reason));
+      await (won[0] as PromiseFulfilledResult<Wal>).value.close();
+    } finally {
+      await t.dispose();
+    }
+  });
+});
