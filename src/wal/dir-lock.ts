@@ -9,8 +9,9 @@
  *   over. A lock holding this process's own pid is stale unless this process holds it (a restarted
  *   container often gets the same pid);
  * - close removes it.
- * Limits: the lock is advisory and local (pids mean nothing across hosts or pid namespaces), and
- * two processes taking over the same stale lock at the same instant may both succeed.
+ * - a stale lock is renamed aside (atomic) and checked before it is removed, so two processes
+ *   taking it over at once cannot both win (a third one arriving in the same instant could).
+ * Limits: the lock is advisory and local (pids mean nothing across hosts or pid namespaces).
  * Go's etcd does not see this lock (it ignores unknown files in the WAL directory, with a warning).
  */
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
@@ -94,14 +95,34 @@ async function linkLock(dir: string, path: string): Promise<void> {
       }
       const pid = await readPid(path);
       if (pid !== undefined && isAlive(pid)) throw lockedError(dir, pid);
-      // Stale: its owner is gone. Remove it and try once more.
-      await unlink(path).catch((e: unknown) => {
-        if (!isCode(e, 'ENOENT')) throw e;
-      });
+      await removeStale(dir, path);
     }
   } finally {
     await unlink(tmp).catch(() => undefined);
   }
+}
+
+/**
+ * Removes a stale lock by renaming it aside (atomic: of two processes doing this at once, one
+ * moves it), then checks that what was moved is indeed stale. If another process had taken the
+ * lock in between, its lock is put back and this one gives up.
+ */
+async function removeStale(dir: string, path: string): Promise<void> {
+  const aside = `${path}.stale.${process.pid}.tmp`;
+  try {
+    await rename(path, aside);
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return; // someone else removed it first; retry the link
+    throw e;
+  }
+  const pid = await readPid(aside);
+  if (pid !== undefined && isAlive(pid)) {
+    // A fresh lock was taken between our read and our rename: restore it.
+    await link(aside, path).catch(() => undefined);
+    await unlink(aside).catch(() => undefined);
+    throw lockedError(dir, pid);
+  }
+  await unlink(aside).catch(() => undefined);
 }
 
 function lockedError(dir: string, pid: number | undefined): WalError {

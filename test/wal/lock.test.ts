@@ -106,3 +106,26 @@ describe('WAL lock, concurrent opens in one process', () => {
     }
   });
 });
+
+describe('WAL lock, stale takeover by two processes at once', () => {
+  it('exactly one of two processes takes over a stale lock', async () => {
+    const t = await tempRoot();
+    const w = await Wal.create(t.dir);
+    await w.close();
+    // A pid that no longer runs: a process that has exited.
+    const dead = startFixture('open-wal', [join(t.root, 'nowhere'), 'try']);
+    await dead.exited;
+    await writeFile(join(t.dir, LOCK_FILE_NAME), `${dead.child.pid}\n`);
+    const a = startFixture('open-wal', [t.dir, 'hold']);
+    const b = startFixture('open-wal', [t.dir, 'hold']);
+    try {
+      const lines = (await Promise.all([nextLine(a), nextLine(b)])).sort();
+      assert.deepEqual(lines, [`error ${WalErrorCode.LOCKED}`, 'holding']);
+    } finally {
+      a.child.stdin?.end();
+      b.child.stdin?.end();
+      await Promise.all([a.exited, b.exited]);
+      await t.dispose();
+    }
+  });
+});
