@@ -38,13 +38,18 @@ export interface LogContents {
   lastIndex: number;
 }
 
-/** Reads `segments` of `dir` from the marker `start`. Throws WalError on any corruption. */
+/**
+ * Reads `segments` of `dir` from the marker `start`. Throws WalError on any corruption. With
+ * `readOnly`, every file is opened read-only and closed, and a torn tail just ends the log
+ * (nothing is repaired or zeroed; `tail` is then unusable).
+ */
 export async function readLog(
   dir: string,
   segments: SegmentName[],
   start: WalSnapshot,
   fs: WalFs,
   log: Logger,
+  readOnly = false,
 ): Promise<LogContents> {
   let metadata: Uint8Array | undefined;
   let hardState = newHardState();
@@ -58,18 +63,19 @@ export async function readLog(
     for (let i = 0; i < segments.length; i++) {
       const last = i === segments.length - 1;
       const path = join(dir, (segments[i] as SegmentName).name);
-      const file = await fs.open(path, last ? 'r+' : 'r');
-      if (last) tail = file;
+      const keep = last && !readOnly;
+      const file = await fs.open(path, keep ? 'r+' : 'r');
+      if (keep) tail = file;
       let buf: Uint8Array;
       let scan: SegmentScan;
       try {
         buf = await readWhole(file);
         scan = scanSegment(buf, buf.length, path, crc, last);
       } finally {
-        if (!last) await file.close();
+        if (!keep) await file.close();
       }
       crc = scan.crc;
-      if (last) {
+      if (keep) {
         tailOffset = scan.end;
         await finishTail(file, path, buf, scan, log);
       }

@@ -70,7 +70,7 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-type Mode = 'opened' | 'reading' | 'appending' | 'closed';
+type Mode = 'opened' | 'reading' | 'appending' | 'read-only' | 'closed';
 
 /** etcd's WAL. Make one with `Wal.create` or `Wal.open`. */
 export class Wal {
@@ -80,7 +80,8 @@ export class Wal {
   readonly #segmentSize: number;
   readonly #preallocation: Preallocation;
   readonly #dsync: boolean;
-  readonly #lock: DirLock;
+  readonly #lock: DirLock | undefined;
+  #readOnly = false;
   #mode: Mode;
   /** The segments this WAL holds, oldest first; the last is the tail (etcd's `locks`). */
   #segments: SegmentName[];
@@ -100,7 +101,13 @@ export class Wal {
   #failure: WalError | undefined;
   #scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
 
-  private constructor(dir: string, lock: DirLock, segments: SegmentName[], mode: Mode, o: WalOptions) {
+  private constructor(
+    dir: string,
+    lock: DirLock | undefined,
+    segments: SegmentName[],
+    mode: Mode,
+    o: WalOptions,
+  ) {
     this.#dir = dir;
     this.#lock = lock;
     this.#segments = segments;
@@ -189,6 +196,20 @@ export class Wal {
     return w;
   }
 
+  /**
+   * Opens the WAL in `dir` for reading only (etcd's OpenForRead): no lock is taken, so it works
+   * beside a WAL open for appending; `readAll` repairs and zeroes nothing (a torn tail just ends
+   * the log), and the WAL cannot be appended to.
+   */
+  static async openForRead(dir: string, marker: WalSnapshot, options: WalOptions = {}): Promise<Wal> {
+    dir = resolve(dir);
+    const segments = selectSegments(await readSegmentNames(dir), marker.index, dir);
+    const w = new Wal(dir, undefined, segments, 'opened', options);
+    w.#readOnly = true;
+    w.#start = { index: marker.index, term: marker.term };
+    return w;
+  }
+
   /** The WAL's directory. */
   get dir(): string {
     return this.#dir;
@@ -213,7 +234,11 @@ export class Wal {
     this.#mode = 'reading';
     let c: Awaited<ReturnType<typeof readLog>>;
     try {
-      c = await readLog(this.#dir, this.#segments, this.#start, this.#fs, this.#log);
+      c = await readLog(this.#dir, this.#segments, this.#start, this.#fs, this.#log, this.#readOnly);
+      if (this.#readOnly) {
+        this.#mode = this.#mode === 'reading' ? 'read-only' : this.#mode;
+        return { metadata: c.metadata ?? EMPTY, hardState: c.hardState, entries: c.entries };
+      }
     } catch (e) {
       this.#failure = new WalError(WalErrorCode.FAILED, 'wal: readAll failed; close the WAL', {
         cause: e,
@@ -319,7 +344,7 @@ export class Wal {
       err ??= e;
     });
     this.#tail = undefined;
-    await this.#lock.release();
+    await this.#lock?.release();
     if (err !== undefined) {
       throw new WalError(WalErrorCode.WRITE_FAILED, `wal: closing ${this.#dir} failed`, { cause: err });
     }
@@ -328,6 +353,7 @@ export class Wal {
   #checkWritable(): void {
     if (this.#mode === 'closed') throw new WalError(WalErrorCode.BAD_STATE, 'wal: closed');
     if (this.#failure !== undefined) throw this.#failure;
+    if (this.#readOnly) throw new WalError(WalErrorCode.BAD_STATE, 'wal: opened for reading only');
     if (this.#mode !== 'appending') {
       throw new WalError(WalErrorCode.BAD_STATE, 'wal: call readAll before appending');
     }

@@ -257,3 +257,42 @@ describe('recovery', () => {
     assert.deepEqual(await readIndexes(t.dir), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 });
+
+describe('openForRead', () => {
+  let t: Awaited<ReturnType<typeof tempRoot>>;
+  beforeEach(async () => {
+    t = await tempRoot();
+  });
+  afterEach(() => t.dispose());
+
+  it('reads beside a WAL open for appending, without the lock', async () => {
+    const w = await Wal.create(t.dir, undefined, { segmentSizeBytes: 2048 });
+    for (let i = 1; i <= 20; i++) await w.save(hardState(1, 1n, i - 1), [entry(i, 1, 100)]);
+    const r = await Wal.openForRead(t.dir, ZERO);
+    const c = await r.readAll();
+    assert.deepEqual(plain(c.entries), plain(entries(1, 20, 1, 100)));
+    await assert.rejects(r.save(hardState(1, 1n, 20), [entry(21, 1)]), (e: unknown) =>
+      isRaftwireError(e, WalErrorCode.BAD_STATE),
+    );
+    await r.close();
+    await w.save(hardState(1, 1n, 20), [entry(21, 1, 100)]);
+    await w.close();
+  });
+
+  it('stops at a torn tail and changes nothing on disk', async () => {
+    await writeLog(t.dir, 5, 20);
+    const path = join(t.dir, SEG0);
+    const { records } = await recordsOf(path);
+    const lastEntry = records[records.length - 2] as ScannedRecord;
+    await truncate(path, lastEntry.offset + 12);
+    const before = await readFile(path);
+    const r = await Wal.openForRead(t.dir, ZERO);
+    assert.deepEqual(
+      (await r.readAll()).entries.map((e) => e.index),
+      [1, 2, 3, 4],
+    );
+    await r.close();
+    assert.deepEqual(await readFile(path), before);
+    assert.ok(!(await readdir(t.dir)).some((n) => n.endsWith('.broken')));
+  });
+});
