@@ -56,6 +56,8 @@ export interface WalContents {
 }
 
 const EMPTY = new Uint8Array(0);
+/** A group commit takes queued appends up to this many (bounded) bytes into one write. */
+const MAX_GROUP_BYTES = 8 << 20;
 const KIND_SAVE = 0;
 const KIND_SNAPSHOT = 1;
 
@@ -375,8 +377,7 @@ export class Wal {
   /** Drains the queue: one group per write + fsync, cutting a segment when the tail is full. */
   async #flush(): Promise<void> {
     while (this.#queue.length > 0) {
-      const group = this.#queue;
-      this.#queue = [];
+      const group = this.#takeGroup();
       if (this.#failure !== undefined) {
         for (const p of group) p.reject(this.#failure);
         continue;
@@ -403,6 +404,22 @@ export class Wal {
       for (const p of group) p.resolve();
     }
     this.#flushing = undefined;
+  }
+
+  /** The next group: every queued append, up to MAX_GROUP_BYTES (at least one). */
+  #takeGroup(): Pending[] {
+    const q = this.#queue;
+    let n = 0;
+    let bytes = 0;
+    while (n < q.length && (n === 0 || bytes + (q[n] as Pending).bytes <= MAX_GROUP_BYTES)) {
+      bytes += (q[n] as Pending).bytes;
+      n++;
+    }
+    if (n === q.length) {
+      this.#queue = [];
+      return q;
+    }
+    return q.splice(0, n);
   }
 
   async #writeGroup(group: Pending[]): Promise<void> {

@@ -424,3 +424,34 @@ describe('lifecycle edges', () => {
     assert.ok((await readdir(t.dir)).filter((n) => n.endsWith('.wal')).length > 2);
   });
 });
+
+describe('group size', () => {
+  it('splits a very large queue into writes of at most 8 MiB, in order', async () => {
+    const t = await tempRoot();
+    try {
+      const { fs, probe } = probedFs();
+      const w = await Wal.create(t.dir, undefined, {
+        fs,
+        segmentSizeBytes: 64 << 20,
+        preallocation: 'sparse',
+      });
+      const writes = probe.writes;
+      const saves: Promise<void>[] = [];
+      // 40 saves of 1 MiB each: the first alone, then groups of at most 8.
+      for (let i = 1; i <= 40; i++) saves.push(w.save(hardState(1, 1n, i - 1), [entry(i, 1, 1 << 20)]));
+      await Promise.all(saves);
+      assert.ok(probe.writes - writes >= 6, `${probe.writes - writes} writes`);
+      await w.close();
+      const r = await Wal.open(t.dir, ZERO);
+      const c = await r.readAll();
+      assert.deepEqual(
+        c.entries.map((e) => e.index),
+        entries(1, 40, 1, 0).map((e) => e.index),
+      );
+      assert.ok(Buffer.from(c.entries[39]?.data ?? []).equals(Buffer.from(entry(40, 1, 1 << 20).data ?? [])));
+      await r.close();
+    } finally {
+      await t.dispose();
+    }
+  });
+});
