@@ -166,14 +166,7 @@ async function finishTail(
   log: Logger,
 ): Promise<void> {
   if (scan.stop === 'torn') {
-    const broken = `${path}.broken`;
-    log.warn(
-      { path, offset: scan.end, 'broken-copy': broken },
-      'wal: torn write at the tail of the last segment; truncating to the last whole record',
-    );
-    await writeFile(broken, buf, { mode: 0o600 });
-    await file.truncate(scan.end);
-    await file.sync();
+    await truncateTornTail(file, path, buf, scan.end, log);
     return;
   }
   for (let i = scan.end; i < buf.length; i++) {
@@ -183,6 +176,27 @@ async function finishTail(
       return;
     }
   }
+}
+
+/**
+ * etcd's repair of a torn tail: keep the segment as it was in `<segment>.broken`, truncate it to
+ * `end` (just after the last whole record) and sync it.
+ */
+export async function truncateTornTail(
+  file: WalFile,
+  path: string,
+  buf: Uint8Array,
+  end: number,
+  log: Logger,
+): Promise<void> {
+  const broken = `${path}.broken`;
+  log.warn(
+    { path, offset: end, 'broken-copy': broken },
+    'wal: torn write at the tail of the last segment; truncating to the last whole record',
+  );
+  await writeFile(broken, buf, { mode: 0o600 });
+  await file.truncate(end);
+  await file.sync();
 }
 
 function decodeData<T>(

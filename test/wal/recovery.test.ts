@@ -6,6 +6,7 @@ import { isRaftwireError } from '../../src/errors/index.js';
 import {
   MIN_SECTOR_BYTES,
   RecordEncoder,
+  repairWal,
   type ScannedRecord,
   scanSegment,
   Wal,
@@ -294,5 +295,45 @@ describe('openForRead', () => {
     await r.close();
     assert.deepEqual(await readFile(path), before);
     assert.ok(!(await readdir(t.dir)).some((n) => n.endsWith('.broken')));
+  });
+});
+
+describe('repairWal', () => {
+  let t: Awaited<ReturnType<typeof tempRoot>>;
+  beforeEach(async () => {
+    t = await tempRoot();
+  });
+  afterEach(() => t.dispose());
+
+  it('truncates a torn tail, keeps a .broken copy, and is a no-op on a sound WAL', async () => {
+    await writeLog(t.dir, 5, 20);
+    const path = join(t.dir, SEG0);
+    const sound = await readFile(path);
+    assert.equal(await repairWal(t.dir), true);
+    assert.deepEqual(await readFile(path), sound);
+    const { records } = await recordsOf(path);
+    const lastEntry = records[records.length - 2] as ScannedRecord;
+    await truncate(path, lastEntry.offset + 12);
+    assert.equal(await repairWal(t.dir), true);
+    assert.equal((await readFile(path)).length, lastEntry.offset);
+    assert.equal((await readFile(`${path}.broken`)).length, lastEntry.offset + 12);
+    assert.deepEqual(await readIndexes(t.dir), [1, 2, 3, 4]);
+  });
+
+  it('returns false for corruption that truncation cannot repair, and changes nothing', async () => {
+    await writeLog(t.dir, 5, 20);
+    const path = join(t.dir, SEG0);
+    const { records } = await recordsOf(path);
+    await flipByte(path, (records[3] as ScannedRecord).dataEnd - 1);
+    const before = await readFile(path);
+    assert.equal(await repairWal(t.dir), false);
+    assert.deepEqual(await readFile(path), before);
+  });
+
+  it('refuses while the WAL is open', async () => {
+    await writeLog(t.dir, 2, 20);
+    const w = await Wal.open(t.dir, ZERO);
+    await assert.rejects(repairWal(t.dir), (e: unknown) => isRaftwireError(e, WalErrorCode.LOCKED));
+    await w.close();
   });
 });
