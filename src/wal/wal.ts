@@ -20,6 +20,7 @@ import { maxFrameBytes, RecordEncoder } from './encoder.js';
 import { WalError, WalErrorCode } from './errors.js';
 import { nodeWalFs, PRIVATE_FILE_MODE, type WalFile, type WalFs, writeFully } from './file-layer.js';
 import { FilePipeline, type Preallocation, preallocate } from './file-pipeline.js';
+import { MAX_RECORD_BYTES } from './framing.js';
 import { readSegmentNames, type SegmentName, selectSegments, walExists, walName } from './names.js';
 import { readLog } from './read-log.js';
 import { type WalSnapshot, walSnapshotSize } from './walpb.js';
@@ -56,6 +57,8 @@ export interface WalContents {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Upper bound of a walpb.Record's bytes beyond its data (tags, type, crc, data length, padding). */
+const RECORD_OVERHEAD_BYTES = 32;
 /** A group commit takes queued appends up to this many (bounded) bytes into one write. */
 const MAX_GROUP_BYTES = 8 << 20;
 const KIND_SAVE = 0;
@@ -288,7 +291,17 @@ export class Wal {
     let bytes = 0;
     try {
       this.#checkWritable();
-      for (const e of entries) bytes += maxFrameBytes(entrySize(e));
+      for (const e of entries) {
+        const size = entrySize(e);
+        // etcd's reader refuses records of 10 MiB and more: never write one that cannot be read.
+        if (size + RECORD_OVERHEAD_BYTES >= MAX_RECORD_BYTES) {
+          throw new WalError(
+            WalErrorCode.RECORD_TOO_LARGE,
+            `wal: entry ${e.index} is ${size} bytes; a WAL record must stay under ${MAX_RECORD_BYTES} bytes`,
+          );
+        }
+        bytes += maxFrameBytes(size);
+      }
       if (!empty) bytes += maxFrameBytes(hardStateSize(hardState));
     } catch (e) {
       return Promise.reject(e);

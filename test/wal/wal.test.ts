@@ -455,3 +455,24 @@ describe('group size', () => {
     }
   });
 });
+
+describe('record size limit', () => {
+  it('refuses to write an entry whose record etcd could not read back (10 MiB), keeping the WAL usable', async () => {
+    const t = await tempRoot();
+    try {
+      const w = await Wal.create(t.dir, undefined, { segmentSizeBytes: 1 << 16, preallocation: 'sparse' });
+      await assert.rejects(
+        w.save(hardState(1, 1n, 0), [entry(1, 1, 10 * 1024 * 1024)]),
+        code(WalErrorCode.RECORD_TOO_LARGE),
+      );
+      await w.save(hardState(1, 1n, 0), [entry(1, 1, 9 * 1024 * 1024)]);
+      await w.close();
+      const r = await Wal.open(t.dir, ZERO);
+      const c = await r.readAll();
+      assert.equal(c.entries[0]?.data?.length, 9 * 1024 * 1024);
+      await r.close();
+    } finally {
+      await t.dispose();
+    }
+  });
+});
