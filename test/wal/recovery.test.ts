@@ -337,3 +337,36 @@ describe('repairWal', () => {
     await w.close();
   });
 });
+
+describe("etcd's TestOpenOnTornWrite", () => {
+  it('a zeroed record in the middle of the tail ends the log; new appends do not meet the stale records after it', async () => {
+    const t = await tempRoot();
+    try {
+      const w = await Wal.create(t.dir, undefined, { segmentSizeBytes: 1 << 16 });
+      for (let i = 0; i < 40; i++) await w.save(hardState(0, 0n, 0), [{ index: i, term: 0, type: 0 }]);
+      await w.close();
+      const path = join(t.dir, SEG0);
+      const { records } = await recordsOf(path);
+      const entryRecs = records.filter((r) => r.type === 2);
+      // Zero the record of entry 20.
+      const victim = entryRecs[20] as ScannedRecord;
+      const end = (entryRecs[21] as ScannedRecord).offset;
+      const f = await open(path, 'r+');
+      await f.write(Buffer.alloc(end - victim.offset), 0, end - victim.offset, victim.offset);
+      await f.close();
+      const r = await Wal.open(t.dir, ZERO);
+      assert.equal((await r.readAll()).entries.length, 19);
+      for (let i = 0; i < 5; i++) {
+        await r.save(hardState(0, 0n, 0), [
+          { index: 20 + i, term: 0, type: 0, data: new TextEncoder().encode('new') },
+        ]);
+      }
+      await r.close();
+      const again = await Wal.openForRead(t.dir, ZERO);
+      assert.equal((await again.readAll()).entries.length, 19 + 5);
+      await again.close();
+    } finally {
+      await t.dispose();
+    }
+  });
+});
