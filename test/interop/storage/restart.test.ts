@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Entry, EntryType, newConfState, newSnapshot } from '../../../src/raftpb/index.js';
 import { Snapshotter, snapFileName } from '../../../src/snap/index.js';
-import { Wal } from '../../../src/wal/index.js';
+import { validSnapshotEntries, Wal } from '../../../src/wal/index.js';
 import {
   type GoEntry,
   type GoHardState,
@@ -86,8 +86,9 @@ async function copyMember(): Promise<string> {
 }
 
 describe('etcd restart sequence on a raftwire member directory', () => {
-  it('Go lists the markers the commit covers', async () => {
+  it('Go and raftwire list the same markers: those the commit covers', async () => {
     const go = await goReadWal(join(await copyMember(), 'wal'), 0, 0);
+    assert.deepEqual(await validSnapshotEntries(join(await copyMember(), 'wal')), go.snapshots);
     assert.deepEqual(go.snapshots, [
       { index: 0, term: 0 },
       { index: 10, term: 1 },
@@ -104,7 +105,8 @@ describe('etcd restart sequence on a raftwire member directory', () => {
     assert.equal(go.snapshot?.index, 20);
 
     const forTs = await copyMember();
-    const markers = (await goReadWal(join(await copyMember(), 'wal'), 0, 0)).snapshots;
+    const markers = await validSnapshotEntries(join(forTs, 'wal'));
+    assert.deepEqual(markers, (await goReadWal(join(await copyMember(), 'wal'), 0, 0)).snapshots);
     const snap = await new Snapshotter(join(forTs, 'snap')).loadNewestAvailable(markers);
     const wal = await Wal.open(join(forTs, 'wal'), { index: snap.metadata.index, term: snap.metadata.term });
     try {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isRaftwireError } from '../../../src/errors/index.js';
 import { type Entry, EntryType, newHardState } from '../../../src/raftpb/index.js';
-import { Wal, WalErrorCode, WalRecordError } from '../../../src/wal/index.js';
+import { repairWal, Wal, WalErrorCode, WalRecordError } from '../../../src/wal/index.js';
 import {
   type GoWalOp,
   goReadWal,
@@ -167,6 +167,27 @@ describe('WAL recovery agrees with etcd', () => {
     assert.equal(appended.error, undefined);
     assert.deepEqual(appended.entries, [...goRepaired.entries, toGoEntry(entry(20, 10))]);
     assert.equal(appended.hardState.commit, 19);
+  });
+
+  it('repairWal on a torn tail gives what Go Repair gives; both refuse to repair a mid-log CRC mismatch', async () => {
+    const forGo = await copy();
+    const forTs = await copy();
+    await tearLastRecord(forGo);
+    await tearLastRecord(forTs);
+    assert.deepEqual(await storageTool(['repair-wal', forGo]), { repaired: true });
+    assert.equal(await repairWal(forTs), true);
+    const [go, ts] = [await goReadWal(forGo, 0, 0), await goReadWal(forTs, 0, 0)];
+    assert.equal(ts.error, undefined);
+    assert.deepEqual(ts.entries, go.entries);
+    assert.deepEqual(ts.entries, expected(19).entries);
+
+    const badGo = await copy();
+    const badTs = await copy();
+    for (const dir of [badGo, badTs]) {
+      await overwrite(await segmentPath(dir), (frames[9] as number) + 8 + 100, Uint8Array.of(0x5a));
+    }
+    assert.deepEqual(await storageTool(['repair-wal', badGo]), { repaired: false });
+    assert.equal(await repairWal(badTs), false);
   });
 
   it('a flipped byte in the middle: both refuse, raftwire naming the file and the record offset', async () => {
