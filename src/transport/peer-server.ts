@@ -1,0 +1,50 @@
+/**
+ * createPeerServer: a node:http (or node:https, with the transport's TLS) server for the peer port,
+ * configured as etcd's peer listener needs: no request timeout (a snapshot upload can take
+ * minutes), HTTP/1.1 only, client certificates required when a CA is configured, and a clear log
+ * line naming the client address and reason for every failed TLS handshake or certificate check.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from '../logger/index.js';
+import { noopLogger } from '../logger/index.js';
+import { checkClientCertificate, serverTlsOptions } from './tls.js';
+import type { Transport } from './transport.js';
+
+/** Options of createPeerServer. */
+export interface PeerServerOptions {
+  /** Where TLS handshake failures are logged; defaults to silence. */
+  logger?: Logger;
+}
+
+/** A peer-port server serving `transport.handler()`; https when the transport has a cert and key. */
+export function createPeerServer(transport: Transport, options: PeerServerOptions = {}): Server {
+  const log = options.logger ?? noopLogger;
+  const common = { requestTimeout: 0, headersTimeout: 10_000, keepAliveTimeout: 5_000 };
+  const tls = transport.tls;
+  if (tls?.cert === undefined || tls.key === undefined) {
+    return createHttpServer(common, transport.handler());
+  }
+  const server = createHttpsServer({ ...common, ...serverTlsOptions(tls) }, transport.handler());
+  server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
+    log.warn(
+      {
+        'remote-address': `${socket.remoteAddress}:${socket.remotePort}`,
+        reason: `${err.code ?? 'TLS'}: ${err.message}`,
+      },
+      'rejected connection from peer: TLS handshake failed',
+    );
+  });
+  server.on('secureConnection', (socket: TLSSocket) => {
+    const reason = checkClientCertificate(tls, socket);
+    if (reason !== undefined) {
+      log.warn(
+        { 'remote-address': `${socket.remoteAddress}:${socket.remotePort}`, reason },
+        'rejected connection from peer: client certificate check failed',
+      );
+      socket.destroy();
+    }
+  });
+  return server as unknown as Server;
+}

@@ -1,0 +1,31 @@
+/**
+ * etcd's dial limiter, rate.NewLimiter(every interval, burst 1): the first wait returns at once,
+ * each later one no sooner than `intervalMs` after the previous. Abortable; no polling.
+ */
+export class DialLimiter {
+  private readonly intervalMs: number;
+  private last = Number.NEGATIVE_INFINITY;
+
+  constructor(intervalMs: number) {
+    this.intervalMs = intervalMs;
+  }
+
+  /** Resolves when the next dial may start, or at once when `signal` aborts. */
+  wait(signal: AbortSignal): Promise<void> {
+    const now = performance.now();
+    const at = Math.max(now, this.last + this.intervalMs);
+    this.last = at;
+    if (at <= now || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, at - now);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Peer URL lists as etcd's types.NewURLs accepts them: trimmed, http or https, host:port, no path,
+ * sorted. (etcd's unix/unixs peer schemes are not supported.)
+ */
+import { TransportError, TransportErrorCode } from './errors.js';
+
+/** Parses and sorts a peer URL list; throws TransportError(InvalidUrl) for an empty list or a bad entry. */
+export function parsePeerUrls(urls: readonly string[]): string[] {
+  if (urls.length === 0) throw new TransportError(TransportErrorCode.InvalidUrl, 'no peer URLs given');
+  const out: string[] = [];
+  for (const raw of urls) {
+    const s = raw.trim();
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch (err) {
+      throw new TransportError(TransportErrorCode.InvalidUrl, `invalid peer URL ${JSON.stringify(raw)}`, {
+        cause: err,
+      });
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+      throw new TransportError(
+        TransportErrorCode.InvalidUrl,
+        `URL scheme must be http or https: ${JSON.stringify(raw)}`,
+      );
+    }
+    if (u.port === '' && !/:\d+$/.test(u.host)) {
+      throw new TransportError(
+        TransportErrorCode.InvalidUrl,
+        `URL address does not have the form "host:port": ${JSON.stringify(raw)}`,
+      );
+    }
+    if ((u.pathname !== '/' && u.pathname !== '') || u.search !== '' || u.hash !== '') {
+      throw new TransportError(
+        TransportErrorCode.InvalidUrl,
+        `URL must not contain a path: ${JSON.stringify(raw)}`,
+      );
+    }
+    out.push(`${u.protocol}//${u.host}`);
+  }
+  return out.sort();
+}
