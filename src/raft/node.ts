@@ -1,0 +1,473 @@
+/**
+ * Node: an asynchronous driver around RawNode for applications (the role of etcd raft's
+ * goroutine-based `Node`, node.go). JavaScript is single-threaded, so there is no loop thread:
+ * every call acts on the RawNode at once, and a coalesced microtask hands out the next Ready when
+ * the application is ready for it.
+ *
+ * - Ticks come from an injected interval timer (cleared by `stop()`); `tick()` ticks by hand.
+ * - Readys are delivered either through the async iterator `ready()` (the application calls
+ *   `advance()` after handling each one, as with etcd's Node) or through the `onReady` callback
+ *   option (advanced automatically once the callback settles). In async-storage-writes mode
+ *   `advance()` is never called: the application steps the local storage responses back in.
+ * - `propose()` / `proposeConfChange()` wait while no leader is known (as etcd's Node does) and
+ *   then settle when raft accepted the proposal, or reject with the step error
+ *   (`RAFTWIRE_RAFT_PROPOSAL_DROPPED`). The waiting queue is bounded: beyond
+ *   `maxPendingProposals` a proposal is dropped at once, counted, and logged at most once per
+ *   `dropLogIntervalMs`.
+ * - `stop()` clears the timer, rejects every waiting proposal with `RAFTWIRE_RAFT_STOPPED` and ends
+ *   the Ready stream; later calls reject/throw the same error.
+ */
+import { RaftwireError } from '../errors/index.js';
+import type { Message } from '../raftpb/index.js';
+import { type ConfChange, type ConfChangeV2, type ConfState, NONE } from '../raftpb/index.js';
+import type { Config } from './config.js';
+import { ProposalDroppedError, RaftFatalError } from './errors.js';
+import { discardLogger, type RaftLogger } from './logger.js';
+import { type Peer, RawNode, type Ready, type SnapshotStatus } from './rawnode.js';
+import type { Status } from './status.js';
+
+/** etcd's ErrStopped: the Node was stopped. */
+export class NodeStoppedError extends RaftwireError {
+  constructor() {
+    super('RAFTWIRE_RAFT_STOPPED', 'raft: stopped');
+  }
+}
+
+/** The interval timer the Node ticks on (setInterval/clearInterval by default). */
+export interface IntervalTimer {
+  setInterval(callback: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+/** The monotonic clock used to rate-limit the drop log line (milliseconds). */
+export type Clock = () => number;
+
+/** Options of Node.start / Node.restart. */
+export interface NodeOptions {
+  /** The raft configuration (its logger, if any, also receives the Node's lines). */
+  config: Config;
+  /** Milliseconds between ticks; when absent no timer runs and the application calls `tick()`. */
+  tickMs?: number;
+  /** The timer to tick on (global setInterval/clearInterval by default). */
+  timer?: IntervalTimer;
+  /** Clock for the rate-limited log lines (performance.now by default). */
+  clock?: Clock;
+  /**
+   * Receives every Ready instead of the `ready()` iterator. In classic mode the Node calls
+   * `advance()` once the returned promise (if any) resolves; a rejection stops the Node.
+   */
+  onReady?: (rd: Ready) => void | Promise<void>;
+  /** Called with the error that stopped the Node (an onReady rejection or a raft fatal error). */
+  onError?: (err: unknown) => void;
+  /** Proposals allowed to wait for a leader; more are dropped at once (default 4096). */
+  maxPendingProposals?: number;
+  /** Minimum milliseconds between two "dropped proposals" log lines (default 1000). */
+  dropLogIntervalMs?: number;
+}
+
+/** Options of one proposal. */
+export interface ProposeOptions {
+  /** Gives up waiting for a leader; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+interface PendingProposal {
+  data: Uint8Array | undefined;
+  cc: ConfChange | ConfChangeV2 | undefined;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+const DEFAULT_MAX_PENDING = 4096;
+const DEFAULT_DROP_LOG_INTERVAL_MS = 1000;
+
+/** An asynchronous raft node for applications. */
+export class Node {
+  /** The driven RawNode (for status and tests; do not call ready/advance on it directly). */
+  readonly rawNode: RawNode;
+  readonly #logger: RaftLogger;
+  readonly #async: boolean;
+  readonly #timer: IntervalTimer;
+  readonly #clock: Clock;
+  readonly #onReady: ((rd: Ready) => void | Promise<void>) | undefined;
+  readonly #onError: ((err: unknown) => void) | undefined;
+  readonly #maxPending: number;
+  readonly #dropLogIntervalMs: number;
+  #tickHandle: unknown = undefined;
+  #stopped = false;
+  #scheduled = false;
+  /** The Ready handed out and not yet advanced (classic mode). */
+  #outstanding: Ready | undefined = undefined;
+  /** True while the onReady callback runs. */
+  #inCallback = false;
+  #pending: PendingProposal[] = [];
+  #waiter: ((r: IteratorResult<Ready>) => void) | undefined = undefined;
+  #iterating = false;
+  #lead: bigint = NONE;
+  #dropped = 0;
+  #lastDropLog = Number.NEGATIVE_INFINITY;
+  #droppedSinceLog = 0;
+
+  private constructor(rawNode: RawNode, opts: NodeOptions) {
+    this.rawNode = rawNode;
+    this.#logger = opts.config.logger ?? discardLogger;
+    this.#async = opts.config.asyncStorageWrites === true;
+    this.#timer = opts.timer ?? {
+      setInterval: (cb, ms) => setInterval(cb, ms),
+      clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+    };
+    this.#clock = opts.clock ?? (() => performance.now());
+    this.#onReady = opts.onReady;
+    this.#onError = opts.onError;
+    this.#maxPending = opts.maxPendingProposals ?? DEFAULT_MAX_PENDING;
+    this.#dropLogIntervalMs = opts.dropLogIntervalMs ?? DEFAULT_DROP_LOG_INTERVAL_MS;
+    if (opts.tickMs !== undefined) {
+      if (!(opts.tickMs > 0)) throw new RangeError(`tickMs must be positive (got ${opts.tickMs})`);
+      this.#tickHandle = this.#timer.setInterval(() => this.tick(), opts.tickMs);
+    }
+    this.#schedule();
+  }
+
+  /**
+   * Starts a new node whose log begins with one ConfChangeAddNode per peer (etcd's StartNode).
+   * Peers must not be empty; use `restart` for a node with existing state.
+   */
+  static start(opts: NodeOptions, peers: readonly Peer[]): Node {
+    if (peers.length === 0) throw new RangeError('no peers given; use Node.restart instead');
+    const rn = new RawNode(opts.config);
+    rn.bootstrap(peers);
+    return new Node(rn, opts);
+  }
+
+  /** Starts a node from the state in its Storage (etcd's RestartNode). */
+  static restart(opts: NodeOptions): Node {
+    return new Node(new RawNode(opts.config), opts);
+  }
+
+  /** Proposals dropped because too many were waiting for a leader. */
+  get droppedProposals(): number {
+    return this.#dropped;
+  }
+
+  /** True once stopped. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Advances the logical clock by one tick. */
+  tick(): void {
+    if (this.#stopped) return;
+    this.#guard(() => this.rawNode.tick());
+  }
+
+  /** Starts an election (MsgHup). */
+  async campaign(): Promise<void> {
+    this.#checkStopped();
+    this.#guard(() => this.rawNode.campaign());
+  }
+
+  /**
+   * Proposes `data`. Waits while no leader is known; settles when raft accepted it, or rejects
+   * (ProposalDroppedError, NodeStoppedError, or the abort reason).
+   */
+  propose(data: Uint8Array, opts: ProposeOptions = {}): Promise<void> {
+    return this.#enqueue(data, undefined, opts.signal);
+  }
+
+  /** Proposes a configuration change; same waiting and settling as `propose`. */
+  proposeConfChange(cc: ConfChange | ConfChangeV2, opts: ProposeOptions = {}): Promise<void> {
+    return this.#enqueue(undefined, cc, opts.signal);
+  }
+
+  /**
+   * Steps a message from the network. Local message types from outside and responses from
+   * unknown peers are ignored, as are raft's refusals (etcd's Node ignores them too).
+   */
+  step(m: Message): void {
+    this.#checkStopped();
+    this.#guard(() => {
+      try {
+        this.rawNode.step(m);
+      } catch (e) {
+        if (e instanceof RaftwireError && !(e instanceof RaftFatalError)) return;
+        throw e;
+      }
+    });
+  }
+
+  /** Applies a committed configuration change; returns the new ConfState to keep in snapshots. */
+  applyConfChange(cc: ConfChange | ConfChangeV2): ConfState {
+    this.#checkStopped();
+    let cs: ConfState | undefined;
+    this.#guard(() => {
+      cs = this.rawNode.applyConfChange(cc);
+    });
+    return cs as ConfState;
+  }
+
+  /** Requests a read index; the ReadState arrives in a later Ready with `rctx`. */
+  async readIndex(rctx: Uint8Array): Promise<void> {
+    this.#checkStopped();
+    this.#guard(() => this.rawNode.readIndex(rctx));
+  }
+
+  /** Asks the leader to hand leadership to `transferee`. */
+  transferLeadership(transferee: bigint): void {
+    this.#checkStopped();
+    this.#guard(() => this.rawNode.transferLeader(transferee));
+  }
+
+  /** Forgets the current leader (a follower stays leaderless in its term). */
+  async forgetLeader(): Promise<void> {
+    this.#checkStopped();
+    this.#guard(() => this.rawNode.forgetLeader());
+  }
+
+  /** Reports that the last send to `id` failed. */
+  reportUnreachable(id: bigint): void {
+    if (this.#stopped) return;
+    this.#guard(() => this.rawNode.reportUnreachable(id));
+  }
+
+  /** Reports the outcome of a snapshot sent to `id`. */
+  reportSnapshot(id: bigint, status: SnapshotStatus): void {
+    if (this.#stopped) return;
+    this.#guard(() => this.rawNode.reportSnapshot(id, status));
+  }
+
+  /** The current status (allocates). */
+  status(): Status {
+    return this.rawNode.status();
+  }
+
+  /**
+   * Tells the Node the last Ready was handled (classic mode): HardState/Entries/Snapshot are
+   * durable and the committed entries applied or being applied.
+   */
+  advance(): void {
+    if (this.#stopped) return;
+    if (this.#async) throw new RangeError('advance must not be called with asyncStorageWrites');
+    const rd = this.#outstanding;
+    if (rd === undefined) return;
+    this.#outstanding = undefined;
+    this.#guard(() => this.rawNode.advance(rd));
+  }
+
+  /**
+   * The Ready stream. Each Ready is produced when the previous one was advanced (classic mode)
+   * or taken (async mode). Ends when the Node stops. Only one consumer; not with `onReady`.
+   */
+  ready(): AsyncIterableIterator<Ready> {
+    if (this.#onReady !== undefined) throw new RangeError('ready() is not available with the onReady option');
+    if (this.#iterating) throw new RangeError('ready() already has a consumer');
+    this.#iterating = true;
+    const self = this;
+    const it: AsyncIterableIterator<Ready> = {
+      next(): Promise<IteratorResult<Ready>> {
+        if (self.#stopped) return Promise.resolve({ done: true, value: undefined });
+        if (self.#waiter !== undefined)
+          return Promise.reject(new RangeError('concurrent next() on the Ready stream'));
+        return new Promise((resolve) => {
+          self.#waiter = resolve;
+          self.#schedule();
+        });
+      },
+      return(): Promise<IteratorResult<Ready>> {
+        self.#iterating = false;
+        const w = self.#waiter;
+        self.#waiter = undefined;
+        w?.({ done: true, value: undefined });
+        return Promise.resolve({ done: true, value: undefined });
+      },
+      [Symbol.asyncIterator]() {
+        return it;
+      },
+    };
+    return it;
+  }
+
+  /** Stops the Node: clears the timer, rejects waiting proposals, ends the Ready stream. */
+  stop(): void {
+    this.#stopWith(undefined);
+  }
+
+  #stopWith(err: unknown): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#tickHandle !== undefined) {
+      this.#timer.clearInterval(this.#tickHandle);
+      this.#tickHandle = undefined;
+    }
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const p of pending) this.#settle(p, err ?? new NodeStoppedError());
+    const w = this.#waiter;
+    this.#waiter = undefined;
+    w?.({ done: true, value: undefined });
+    if (err !== undefined) this.#onError?.(err);
+  }
+
+  #checkStopped(): void {
+    if (this.#stopped) throw new NodeStoppedError();
+  }
+
+  /** Runs `f` on the RawNode; a fatal raft error stops the Node and is rethrown. */
+  #guard(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof RaftFatalError) this.#stopWith(e);
+      throw e;
+    }
+    this.#schedule();
+  }
+
+  #enqueue(
+    data: Uint8Array | undefined,
+    cc: ConfChange | ConfChangeV2 | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    if (this.#stopped) return Promise.reject(new NodeStoppedError());
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const p: PendingProposal = { data, cc, resolve, reject, signal, onAbort: undefined };
+      if (this.rawNode.raft.lead !== NONE && this.#pending.length === 0) {
+        this.#propose(p);
+        return;
+      }
+      if (this.#pending.length >= this.#maxPending) {
+        this.#drop();
+        reject(new ProposalDroppedError());
+        return;
+      }
+      if (signal !== undefined) {
+        p.onAbort = () => {
+          const i = this.#pending.indexOf(p);
+          if (i >= 0) this.#pending.splice(i, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      this.#pending.push(p);
+      this.#schedule();
+    });
+  }
+
+  #drop(): void {
+    this.#dropped++;
+    this.#droppedSinceLog++;
+    const now = this.#clock();
+    if (now - this.#lastDropLog >= this.#dropLogIntervalMs) {
+      this.#logger.warning(
+        `raft.node: ${this.rawNode.raft.id.toString(16)} dropped ${this.#droppedSinceLog} proposal(s) waiting for a leader (queue full, ${this.#dropped} in total)`,
+      );
+      this.#lastDropLog = now;
+      this.#droppedSinceLog = 0;
+    }
+  }
+
+  #settle(p: PendingProposal, err: unknown): void {
+    if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
+    if (err === undefined) p.resolve();
+    else p.reject(err);
+  }
+
+  /** Steps one proposal into raft and settles its promise with the outcome. */
+  #propose(p: PendingProposal): void {
+    let err: unknown;
+    try {
+      if (p.data !== undefined) this.rawNode.propose(p.data);
+      else this.rawNode.proposeConfChange(p.cc as ConfChange | ConfChangeV2);
+    } catch (e) {
+      if (e instanceof RaftFatalError) {
+        this.#settle(p, e);
+        this.#stopWith(e);
+        return;
+      }
+      err = e;
+    }
+    this.#settle(p, err);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#stopped) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#pump();
+    });
+  }
+
+  /** Tracks the leader, releases waiting proposals, and hands out the next Ready if wanted. */
+  #pump(): void {
+    if (this.#stopped) return;
+    const r = this.rawNode.raft;
+    if (this.#lead !== r.lead) {
+      const id = r.id.toString(16);
+      if (r.lead !== NONE) {
+        if (this.#lead === NONE) {
+          this.#logger.info(`raft.node: ${id} elected leader ${r.lead.toString(16)} at term ${r.term}`);
+        } else {
+          this.#logger.info(
+            `raft.node: ${id} changed leader from ${this.#lead.toString(16)} to ${r.lead.toString(16)} at term ${r.term}`,
+          );
+        }
+      } else {
+        this.#logger.info(`raft.node: ${id} lost leader ${this.#lead.toString(16)} at term ${r.term}`);
+      }
+      this.#lead = r.lead;
+    }
+    while (this.#pending.length > 0 && r.lead !== NONE && !this.#stopped) {
+      this.#propose(this.#pending.shift() as PendingProposal);
+    }
+    if (this.#stopped) return;
+    if (this.#outstanding !== undefined || this.#inCallback) return;
+    const wants = this.#onReady !== undefined || this.#waiter !== undefined;
+    if (!wants || !this.rawNode.hasReady()) return;
+    let rd: Ready;
+    try {
+      rd = this.rawNode.ready();
+    } catch (e) {
+      this.#stopWith(e);
+      return;
+    }
+    if (!this.#async) this.#outstanding = rd;
+    if (this.#onReady !== undefined) {
+      this.#deliverToCallback(rd);
+    } else {
+      const w = this.#waiter as (r: IteratorResult<Ready>) => void;
+      this.#waiter = undefined;
+      w({ done: false, value: rd });
+    }
+  }
+
+  #deliverToCallback(rd: Ready): void {
+    const cb = this.#onReady as (rd: Ready) => void | Promise<void>;
+    this.#inCallback = true;
+    const done = () => {
+      this.#inCallback = false;
+      if (this.#stopped) return;
+      if (!this.#async) this.advance();
+      else this.#schedule();
+    };
+    const fail = (e: unknown) => {
+      this.#inCallback = false;
+      this.#stopWith(e);
+    };
+    let res: void | Promise<void>;
+    try {
+      res = cb(rd);
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    if (res !== undefined && typeof (res as Promise<void>).then === 'function') {
+      (res as Promise<void>).then(done, fail);
+    } else {
+      done();
+    }
+  }
+}
