@@ -1,2 +1,34 @@
-/** raftwire/wal: filled by its own issue; nothing is exported yet. */
-export {};
+/**
+ * raftwire/wal: etcd 3.4's write-ahead log, byte-compatible with etcd's Go `wal` package.
+ * See docs/wal.md.
+ */
+export { crc32c, crc32cUpdate } from './crc32c.js';
+export type { ScannedRecord, SegmentScan, SegmentStop } from './decoder.js';
+export { scanSegment } from './decoder.js';
+export { LOCK_FILE_NAME } from './dir-lock.js';
+export { maxFrameBytes, RecordEncoder } from './encoder.js';
+export { WalError, WalErrorCode, WalRecordError } from './errors.js';
+export type { WalFile, WalFs } from './file-layer.js';
+export { nodeWalFs } from './file-layer.js';
+export type { Preallocation } from './file-pipeline.js';
+export {
+  FRAME_HEADER_BYTES,
+  MAX_RECORD_BYTES,
+  MIN_SECTOR_BYTES,
+  padBytesFor,
+  readFrameHeader,
+  writeFrameHeader,
+} from './framing.js';
+export type { SegmentName } from './names.js';
+export { parseWalName, walExists, walName } from './names.js';
+export type { WalContents, WalOptions } from './wal.js';
+export { DEFAULT_SEGMENT_SIZE_BYTES, Wal } from './wal.js';
+export type { WalRecord, WalSnapshot } from './walpb.js';
+export {
+  decodeRecord,
+  decodeWalSnapshot,
+  encodeRecord,
+  encodeWalSnapshot,
+  RecordType,
+  recordSize,
+} from './walpb.js';

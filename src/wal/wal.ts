@@ -1,0 +1,444 @@
+/**
+ * The write-ahead log: etcd 3.4's WAL (wal/wal.go) on `fs/promises` file handles.
+ *
+ * A WAL is either being read (after `open`, until `readAll`) or appended to (after `create`, or
+ * after `readAll`). Appends go through one queue: each `save` or `saveSnapshot` waits there, and
+ * whatever has queued while the previous write and fsync were in flight is encoded into one
+ * buffer, written with one write and made durable with one fdatasync (group commit). A save's
+ * promise resolves once its records are durable. A failed write or fsync fails every waiting save
+ * and makes the WAL refuse further writes until it is reopened (etcd panics at that point).
+ */
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Logger } from '../logger/index.js';
+import { noopLogger } from '../logger/index.js';
+import type { Entry, HardState } from '../raftpb/index.js';
+import { entrySize, hardStateSize, isEmptyHardState, newHardState } from '../raftpb/index.js';
+import { DirLock } from './dir-lock.js';
+import { maxFrameBytes, RecordEncoder } from './encoder.js';
+import { WalError, WalErrorCode } from './errors.js';
+import { nodeWalFs, PRIVATE_FILE_MODE, type WalFile, type WalFs, writeFully } from './file-layer.js';
+import { FilePipeline, type Preallocation, preallocate } from './file-pipeline.js';
+import { readSegmentNames, type SegmentName, selectSegments, walExists, walName } from './names.js';
+import { readLog } from './read-log.js';
+import { type WalSnapshot, walSnapshotSize } from './walpb.js';
+
+/** etcd's `SegmentSizeBytes`: 64 * 1000 * 1000 bytes (etcd's "64MB"), preallocated per segment. */
+export const DEFAULT_SEGMENT_SIZE_BYTES = 64 * 1000 * 1000;
+
+/** Options of `Wal.create` and `Wal.open`. */
+export interface WalOptions {
+  /** Segment size: preallocated, and the offset past which a save cuts a new segment. */
+  segmentSizeBytes?: number;
+  /** `zeros` (default) writes zeros, `sparse` only sets the length (etcd's fallback). */
+  preallocation?: Preallocation;
+  /** The file layer; tests wrap it to inject disk faults. Default: `fs/promises`. */
+  fs?: WalFs;
+  logger?: Logger;
+}
+
+/** What `readAll` returns. */
+export interface WalContents {
+  /** The metadata given to `create` (empty when none was). */
+  metadata: Uint8Array;
+  /** The last hard state saved (all zeros when none was). */
+  hardState: HardState;
+  /** The entries after the snapshot marker; `data` views the read buffers. */
+  entries: Entry[];
+}
+
+const EMPTY = new Uint8Array(0);
+const KIND_SAVE = 0;
+const KIND_SNAPSHOT = 1;
+
+/** A queued append: a save (hard state + entries) or a snapshot marker. */
+interface Pending {
+  kind: number;
+  hardState: HardState;
+  entries: readonly Entry[];
+  snapshot: WalSnapshot | undefined;
+  bytes: number;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+type Mode = 'opened' | 'reading' | 'appending' | 'closed';
+
+/** etcd's WAL. Make one with `Wal.create` or `Wal.open`. */
+export class Wal {
+  readonly #dir: string;
+  readonly #fs: WalFs;
+  readonly #log: Logger;
+  readonly #segmentSize: number;
+  readonly #preallocation: Preallocation;
+  readonly #lock: DirLock;
+  #mode: Mode;
+  /** The segments this WAL holds, oldest first; the last is the tail (etcd's `locks`). */
+  #segments: SegmentName[];
+  #start: WalSnapshot;
+  #tail: WalFile | undefined;
+  #offset = 0;
+  #encoder = new RecordEncoder(0);
+  #metadata: Uint8Array | undefined;
+  #state: HardState = newHardState();
+  #lastIndex = 0;
+  #pipeline: FilePipeline | undefined;
+  #queue: Pending[] = [];
+  #flushing: Promise<void> | undefined;
+  #failure: WalError | undefined;
+  #scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
+
+  private constructor(dir: string, lock: DirLock, segments: SegmentName[], mode: Mode, o: WalOptions) {
+    this.#dir = dir;
+    this.#lock = lock;
+    this.#segments = segments;
+    this.#mode = mode;
+    this.#fs = o.fs ?? nodeWalFs;
+    this.#log = o.logger ?? noopLogger;
+    this.#segmentSize = o.segmentSizeBytes ?? DEFAULT_SEGMENT_SIZE_BYTES;
+    this.#preallocation = o.preallocation ?? 'zeros';
+    this.#start = { index: 0, term: 0 };
+  }
+
+  /**
+   * Creates a WAL in `dir`, ready for appending: the first segment `0000000000000000-
+   * 0000000000000000.wal` holds a crc record, the metadata and the empty snapshot marker. Like
+   * etcd, it is built in `<dir>.tmp` and renamed into place, so a crash leaves no half WAL.
+   * Throws `RAFTWIRE_WAL_EXISTS` when `dir` holds segments or any other file.
+   */
+  static async create(dir: string, metadata?: Uint8Array, options: WalOptions = {}): Promise<Wal> {
+    dir = resolve(dir);
+    if (await walExists(dir)) throw new WalError(WalErrorCode.EXISTS, `wal: ${dir} already holds a WAL`);
+    const existing = await readdir(dir).catch(() => [] as string[]);
+    if (existing.length > 0) {
+      throw new WalError(WalErrorCode.EXISTS, `wal: ${dir} is not empty (${existing[0]} …)`);
+    }
+    const fs = options.fs ?? nodeWalFs;
+    const size = options.segmentSizeBytes ?? DEFAULT_SEGMENT_SIZE_BYTES;
+    const tmpDir = `${dir}.tmp`;
+    await rm(tmpDir, { recursive: true, force: true });
+    await mkdir(tmpDir, { recursive: true });
+    const lock = await DirLock.acquire(tmpDir);
+    const name = walName(0, 0);
+    let file: WalFile | undefined;
+    try {
+      file = await fs.open(join(tmpDir, name), 'w', PRIVATE_FILE_MODE);
+      await preallocate(file, size, options.preallocation ?? 'zeros');
+      const encoder = new RecordEncoder(0);
+      const marker = { index: 0, term: 0 };
+      const buf = Buffer.allocUnsafe(
+        maxFrameBytes(undefined) + maxFrameBytes(metadata?.length) + maxFrameBytes(walSnapshotSize(marker)),
+      );
+      let pos = encoder.crcRecord(buf, 0);
+      pos = encoder.metadata(buf, pos, metadata);
+      pos = encoder.snapshot(buf, pos, marker, walSnapshotSize(marker));
+      await writeFully(file, buf, pos, 0);
+      await file.datasync();
+      await fs.syncDir(tmpDir);
+      await rm(dir, { recursive: true, force: true });
+      await lock.renameDir(tmpDir, dir);
+      await fs.syncDir(dirname(dir));
+      const w = new Wal(dir, lock, [{ name, seq: 0, index: 0 }], 'appending', options);
+      w.#tail = file;
+      w.#offset = pos;
+      w.#encoder = encoder;
+      w.#metadata = metadata?.slice();
+      w.#pipeline = new FilePipeline(dir, size, fs, w.#preallocation);
+      return w;
+    } catch (e) {
+      await file?.close().catch(() => undefined);
+      await lock.release();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens the WAL in `dir` for a restart from the snapshot `marker` (`{index: 0, term: 0}` when
+   * there is no snapshot), taking the directory's lock. Call `readAll` next.
+   */
+  static async open(dir: string, marker: WalSnapshot, options: WalOptions = {}): Promise<Wal> {
+    dir = resolve(dir);
+    const segments = selectSegments(await readSegmentNames(dir), marker.index, dir);
+    const lock = await DirLock.acquire(dir);
+    const w = new Wal(dir, lock, segments, 'opened', options);
+    w.#start = { index: marker.index, term: marker.term };
+    return w;
+  }
+
+  /** The WAL's directory. */
+  get dir(): string {
+    return this.#dir;
+  }
+
+  /** Names of the segments this WAL still holds (the ones `releaseLockTo` has not let go). */
+  get lockedSegments(): string[] {
+    return this.#segments.map((s) => s.name);
+  }
+
+  /**
+   * Reads the log from the marker given to `open`: metadata, last hard state, and the entries
+   * after the marker. Repairs a torn write at the tail. Then the WAL is ready for appending.
+   * Throws `RAFTWIRE_WAL_SNAPSHOT_NOT_FOUND` / `_SNAPSHOT_MISMATCH` when the marker is absent or
+   * has another term, `RAFTWIRE_WAL_CRC_MISMATCH` / `_CORRUPT` (naming file and offset) on
+   * corruption. After a failure the WAL can only be closed.
+   */
+  async readAll(): Promise<WalContents> {
+    if (this.#mode !== 'opened') {
+      throw new WalError(WalErrorCode.BAD_STATE, 'wal: readAll is only possible once, after open');
+    }
+    this.#mode = 'reading';
+    let c: Awaited<ReturnType<typeof readLog>>;
+    try {
+      c = await readLog(this.#dir, this.#segments, this.#start, this.#fs, this.#log);
+    } catch (e) {
+      this.#failure = new WalError(WalErrorCode.FAILED, 'wal: readAll failed; close the WAL', {
+        cause: e,
+      });
+      throw e;
+    }
+    this.#tail = c.tail;
+    this.#offset = c.tailOffset;
+    this.#encoder = new RecordEncoder(c.crc);
+    this.#metadata = c.metadata;
+    this.#state = c.hardState;
+    this.#lastIndex = c.lastIndex;
+    this.#start = { index: 0, term: 0 };
+    this.#pipeline = new FilePipeline(this.#dir, this.#segmentSize, this.#fs, this.#preallocation);
+    if (this.#mode !== 'reading') {
+      // closed while reading
+      await this.#pipeline.close();
+      await c.tail.close();
+      throw new WalError(WalErrorCode.BAD_STATE, 'wal: closed during readAll');
+    }
+    this.#mode = 'appending';
+    return { metadata: c.metadata ?? EMPTY, hardState: c.hardState, entries: c.entries };
+  }
+
+  /**
+   * Appends `entries`, then `hardState` unless it is empty, and resolves once they are durable.
+   * Concurrent saves share one write and one fdatasync. As etcd's `raft.MustSync`, a save that
+   * only moves the commit index is written but not fsynced on its own. The entries must not be
+   * changed until the promise settles.
+   */
+  save(hardState: HardState, entries: readonly Entry[]): Promise<void> {
+    const empty = isEmptyHardState(hardState);
+    if (empty && entries.length === 0) return Promise.resolve();
+    let bytes = 0;
+    try {
+      this.#checkWritable();
+      for (const e of entries) bytes += maxFrameBytes(entrySize(e));
+      if (!empty) bytes += maxFrameBytes(hardStateSize(hardState));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#enqueue(KIND_SAVE, hardState, entries, undefined, bytes);
+  }
+
+  /** Appends a snapshot marker and resolves once it is durable (etcd's SaveSnapshot). */
+  saveSnapshot(marker: WalSnapshot): Promise<void> {
+    let bytes: number;
+    try {
+      this.#checkWritable();
+      bytes = maxFrameBytes(walSnapshotSize(marker));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#enqueue(KIND_SNAPSHOT, this.#state, [], { index: marker.index, term: marker.term }, bytes);
+  }
+
+  /**
+   * Lets go of the segments wholly before `index`, keeping the one that holds it (etcd's
+   * ReleaseLockTo: holding segments 1..6, releaseLockTo(4) drops 1 and 2 and keeps 3).
+   */
+  releaseLockTo(index: number): void {
+    const segs = this.#segments;
+    if (segs.length === 0) return;
+    let smaller = segs.length - 1;
+    for (let i = 0; i < segs.length; i++) {
+      if ((segs[i] as SegmentName).index >= index) {
+        smaller = i - 1;
+        break;
+      }
+    }
+    if (smaller <= 0) return;
+    this.#segments = segs.slice(smaller);
+  }
+
+  /**
+   * Waits for queued saves, syncs the tail, and releases every handle and the lock. Saves after
+   * close are rejected with `RAFTWIRE_WAL_BAD_STATE`. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#mode === 'closed') return;
+    this.#mode = 'closed';
+    let err: unknown;
+    try {
+      await this.#flushing;
+      if (this.#tail !== undefined && this.#failure === undefined) await this.#tail.datasync();
+    } catch (e) {
+      err = e;
+    }
+    await this.#pipeline?.close();
+    this.#pipeline = undefined;
+    await this.#tail?.close().catch((e: unknown) => {
+      err ??= e;
+    });
+    this.#tail = undefined;
+    await this.#lock.release();
+    if (err !== undefined) {
+      throw new WalError(WalErrorCode.WRITE_FAILED, `wal: closing ${this.#dir} failed`, { cause: err });
+    }
+  }
+
+  #checkWritable(): void {
+    if (this.#mode === 'closed') throw new WalError(WalErrorCode.BAD_STATE, 'wal: closed');
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#mode !== 'appending') {
+      throw new WalError(WalErrorCode.BAD_STATE, 'wal: call readAll before appending');
+    }
+  }
+
+  #enqueue(
+    kind: number,
+    hardState: HardState,
+    entries: readonly Entry[],
+    snapshot: WalSnapshot | undefined,
+    bytes: number,
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ kind, hardState, entries, snapshot, bytes, resolve, reject });
+      this.#flushing ??= this.#flush();
+    });
+  }
+
+  /** Drains the queue: one group per write + fsync, cutting a segment when the tail is full. */
+  async #flush(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const group = this.#queue;
+      this.#queue = [];
+      if (this.#failure !== undefined) {
+        for (const p of group) p.reject(this.#failure);
+        continue;
+      }
+      try {
+        await this.#writeGroup(group);
+      } catch (e) {
+        const err = this.#fail(e, 'write or fdatasync');
+        for (const p of group) p.reject(err);
+        continue;
+      }
+      // The group is durable. A full tail is cut before the saves resolve, as etcd's Save
+      // returns after its cut; a failed cut fails the WAL for later saves, not these.
+      if (this.#offset >= this.#segmentSize) {
+        try {
+          await this.#cut();
+        } catch (e) {
+          this.#fail(e, 'segment cut');
+        }
+      }
+      for (const p of group) p.resolve();
+    }
+    this.#flushing = undefined;
+  }
+
+  async #writeGroup(group: Pending[]): Promise<void> {
+    let bound = 0;
+    for (const p of group) bound += p.bytes;
+    if (this.#scratch.length < bound)
+      this.#scratch = Buffer.allocUnsafe(Math.max(bound, this.#scratch.length * 2));
+    const buf = this.#scratch;
+    const enc = this.#encoder;
+    let pos = 0;
+    let mustSync = false;
+    for (const p of group) {
+      if (p.kind === KIND_SNAPSHOT) {
+        const s = p.snapshot as WalSnapshot;
+        pos = enc.snapshot(buf, pos, s, walSnapshotSize(s));
+        if (this.#lastIndex < s.index) this.#lastIndex = s.index;
+        mustSync = true;
+        continue;
+      }
+      const ents = p.entries;
+      for (let i = 0; i < ents.length; i++) {
+        const e = ents[i] as Entry;
+        pos = enc.entry(buf, pos, e, entrySize(e));
+      }
+      if (ents.length > 0) {
+        this.#lastIndex = (ents[ents.length - 1] as Entry).index;
+        mustSync = true;
+      }
+      const hs = p.hardState;
+      if (!isEmptyHardState(hs)) {
+        if (hs.term !== this.#state.term || hs.vote !== this.#state.vote) mustSync = true;
+        pos = enc.state(buf, pos, hs, hardStateSize(hs));
+        this.#state = hs;
+      }
+    }
+    const tail = this.#tail as WalFile;
+    await writeFully(tail, buf, pos, this.#offset);
+    this.#offset += pos;
+    if (this.#scratch.length > 4 << 20) this.#scratch = Buffer.allocUnsafe(64 * 1024);
+    if (mustSync) await tail.datasync();
+  }
+
+  /**
+   * Closes the full tail and starts the next segment (etcd's cut): truncate the tail to its data
+   * and sync it; take the preallocated temp file; write a crc record carrying the chain, the
+   * metadata and the last hard state; sync; rename it to `<seq+1>-<lastIndex+1>.wal`; sync the
+   * directory.
+   */
+  async #cut(): Promise<void> {
+    const oldTail = this.#tail as WalFile;
+    await oldTail.truncate(this.#offset);
+    await oldTail.datasync();
+    const prev = this.#segments[this.#segments.length - 1];
+    const seq = prev === undefined ? 0 : prev.seq + 1;
+    const name = walName(seq, this.#lastIndex + 1);
+    const prepared = await (this.#pipeline as FilePipeline).open();
+    const enc = this.#encoder;
+    const hs = this.#state;
+    const empty = isEmptyHardState(hs);
+    const buf = Buffer.allocUnsafe(
+      maxFrameBytes(undefined) +
+        maxFrameBytes(this.#metadata?.length) +
+        (empty ? 0 : maxFrameBytes(hardStateSize(hs))),
+    );
+    let pos = enc.crcRecord(buf, 0);
+    pos = enc.metadata(buf, pos, this.#metadata);
+    if (!empty) pos = enc.state(buf, pos, hs, hardStateSize(hs));
+    try {
+      await writeFully(prepared.file, buf, pos, 0);
+      await prepared.file.datasync();
+      await rename(prepared.path, join(this.#dir, name));
+    } catch (e) {
+      await prepared.file.close().catch(() => undefined);
+      throw e;
+    }
+    this.#tail = prepared.file;
+    this.#offset = pos;
+    this.#segments.push({ name, seq, index: this.#lastIndex + 1 });
+    await oldTail.close();
+    await this.#fs.syncDir(this.#dir);
+    this.#log.info({ path: join(this.#dir, name) }, 'created a new WAL segment');
+  }
+
+  #fail(cause: unknown, what: string): WalError {
+    const err = new WalError(
+      WalErrorCode.WRITE_FAILED,
+      `wal: ${what} failed in ${this.#dir}: ${describe(cause)}; the WAL refuses further writes until reopened`,
+      { cause },
+    );
+    this.#failure ??= new WalError(
+      WalErrorCode.FAILED,
+      `wal: ${this.#dir} is unusable after an earlier ${what} failure (${describe(cause)}); close and reopen it`,
+      { cause },
+    );
+    this.#log.error({ dir: this.#dir, err: describe(cause) }, `wal: ${what} failed`);
+    return err;
+  }
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) return (e as NodeJS.ErrnoException).code ?? e.message;
+  return String(e);
+}
