@@ -48,7 +48,10 @@ export const CASES: readonly BenchCase[] = [
   },
 ];
 
-/** Idle one-way latency runs: one message outstanding, Send → the receiver's process. */
+/**
+ * Idle latency runs, one message outstanding: one-way = send → the receiver's process; RTT = a
+ * MsgApp to the receiver, whose process answers with a MsgAppResp, back to the sender's process.
+ */
 export interface LatencyCase {
   readonly id: string;
   readonly label: string;
@@ -58,6 +61,7 @@ export interface LatencyCase {
 export const LATENCY_CASES: readonly LatencyCase[] = [
   { id: 'lat-app', label: 'one-way MsgApp 1×64 B (msgappv2)', pair: 'stream' },
   { id: 'lat-hb', label: 'one-way MsgHeartbeat (message stream)', pair: 'stream' },
+  { id: 'lat-rtt', label: 'RTT MsgApp → MsgAppResp (both streams)', pair: 'stream' },
   { id: 'lat-pipe', label: 'one-way pipeline POST', pair: 'pipeline' },
 ];
 
@@ -76,6 +80,6 @@ export function caseShape(id: string): { kind: 'app' | 'app-d' | 'app-g' | 'hb';
     case 'g':
       return { kind: 'app-g', entryBytes: 64 };
     default:
-      return { kind: 'app', entryBytes: 64 }; // a, f, lat-app, lat-pipe
+      return { kind: 'app', entryBytes: 64 }; // a, f, lat-app, lat-pipe, lat-rtt
   }
 }

@@ -5,7 +5,8 @@
  *   npm run bench -- transport              (full: 3 reps, Go with GOMAXPROCS=2 and =1)
  *   BENCH_QUICK=1 npm run bench -- transport (quick: 1 rep, short cases, no GOMAXPROCS=1 run)
  *
- * Also BENCH_REPS, BENCH_CASE_MS, BENCH_IMPLS=Go,TS,Go1 and BENCH_CASES=a,f (subsets).
+ * Also BENCH_REPS, BENCH_CASE_MS, BENCH_IMPLS=Go,TS,Go1 and BENCH_CASES=a,f (subsets), and
+ * BENCH_NODE_ARGS (node flags for the TS peers, e.g. --cpu-prof).
  *
  * One sender and one receiver, each its own process, on loopback, with a flow-control window so
  * nothing is dropped (≤1000 in flight on streams, ≤64 on the pipeline). Cases a–g run interleaved
@@ -44,10 +45,13 @@ const goImpl = (name: string, env: NodeJS.ProcessEnv): Impl => ({
   name,
   start: (role, extra = []) => PeerProcess.spawn(`${name} ${role}`, goBin, ['-role', role, ...extra], env),
 });
+/** Extra node flags for the TS peers, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
 const tsImpl: Impl = {
   name: 'TS',
   start: (role, extra = []) =>
     PeerProcess.spawn(`TS ${role}`, process.execPath, [
+      ...nodeArgs,
       tsPeer,
       role,
       ...extra.map((a) => a.replace(/^-/, '--')),
@@ -113,6 +117,8 @@ interface Run {
   readonly payload: number;
   readonly wallS: number;
   readonly cpuUsPerMsg: number;
+  readonly sendUsPerMsg: number;
+  readonly recvUsPerMsg: number;
   readonly drops: number;
   readonly posts: number;
   readonly conns: number;
@@ -131,13 +137,17 @@ async function runCase(pair: Pair, c: BenchCase): Promise<Run> {
   const wallAll = (performance.now() - wall0) / 1000;
   const msgs = Number(fin.received);
   const wallS = (Number(fin.last) - Number(run.t0)) / 1e9;
-  const cpuUs = Number(sAfter.cpuUs) - Number(run.cpu0) + (Number(fin.cpu1) - Number(exp.cpu0));
+  const sendUs = Number(sAfter.cpuUs) - Number(run.cpu0);
+  const recvUs = Number(fin.cpu1) - Number(exp.cpu0);
+  const cpuUs = sendUs + recvUs;
   return {
     msgs,
     entries: Number(fin.entries),
     payload: Number(fin.payload),
     wallS,
     cpuUsPerMsg: cpuUs / msgs,
+    sendUsPerMsg: sendUs / msgs,
+    recvUsPerMsg: recvUs / msgs,
     drops: Number(run.sent) - msgs + Number(run.unreachable),
     posts: Number(fin.posts),
     conns: Number(fin.conns),
@@ -146,14 +156,21 @@ async function runCase(pair: Pair, c: BenchCase): Promise<Run> {
 }
 
 async function runLatency(pair: Pair, c: LatencyCase): Promise<Reply> {
-  await pair.receiver.request('expect', { ackEvery: 1, latency: true, warmup: LAT_WARMUP });
+  const rtt = c.id === 'lat-rtt';
+  // One-way: the receiver acks each message on the side channel and measures. RTT: the receiver
+  // answers each MsgApp with a MsgAppResp, which is the sender's ack and its measurement.
+  await pair.receiver.request(
+    'expect',
+    rtt ? { rtt: true } : { ackEvery: 1, latency: true, warmup: LAT_WARMUP },
+  );
   const run = await pair.sender.request('run', {
     case: c.id,
     latency: true,
     warmup: LAT_WARMUP,
     samples: LAT_SAMPLES,
   });
-  return pair.receiver.request('finish', { expect: run.sent, timeoutMs: 10_000 });
+  const fin = await pair.receiver.request('finish', { expect: run.sent, timeoutMs: 10_000 });
+  return rtt ? run : fin;
 }
 
 /** RSS of one node of `impl` with IDLE_PEERS idle Go peers attached (streams up, no traffic). */
@@ -244,7 +261,7 @@ function printTables(
   rss: Map<string, Reply>,
 ): void {
   const rows: string[][] = [];
-  for (const c of CASES) {
+  for (const c of RUN_CASES) {
     for (const impl of IMPLS) {
       const runs = results.get(`${impl.name}/${c.id}`) ?? [];
       const r = medianBy(runs, (x) => x.msgs / x.wallS);
@@ -257,6 +274,7 @@ function printTables(
         int(r.entries / r.wallS),
         fix(r.payload / r.wallS / 1e6),
         fix(r.cpuUsPerMsg, 2),
+        `${fix(r.sendUsPerMsg, 2)}/${fix(r.recvUsPerMsg, 2)}`,
         String(drops),
         String(r.posts),
         String(r.conns),
@@ -266,11 +284,24 @@ function printTables(
   }
   console.log(
     '\nThroughput (median repetition by msgs/s; drops summed over repetitions; posts = POST /raft served, ' +
-      'conns = TCP connections the receiver accepted during the case; bg = cores used by other tenants)\n',
+      'conns = TCP connections the receiver accepted during the case; send/recv = cpu µs/msg of each process; ' +
+      'bg = cores used by other tenants)\n',
   );
   console.log(
     table(
-      ['case', 'impl', 'msgs/s', 'entries/s', 'pay MB/s', 'cpu µs/msg', 'drops', 'posts', 'conns', 'bg'],
+      [
+        'case',
+        'impl',
+        'msgs/s',
+        'entries/s',
+        'pay MB/s',
+        'cpu µs/msg',
+        'send/recv',
+        'drops',
+        'posts',
+        'conns',
+        'bg',
+      ],
       rows,
     ),
   );
@@ -278,7 +309,7 @@ function printTables(
   const med = (impl: string, id: string): Run | undefined =>
     medianBy(results.get(`${impl}/${id}`) ?? [], (x) => x.msgs / x.wallS);
   const ratioRows: string[][] = [];
-  for (const c of CASES) {
+  for (const c of RUN_CASES) {
     const ts = med('TS', c.id);
     const row = [`${c.id} ${c.label}`];
     for (const goName of IMPLS.filter((i) => i.name !== 'TS').map((i) => i.name)) {
@@ -303,12 +334,15 @@ function printTables(
       row.push(l === undefined ? '–' : `${fix(Number(l.p50) / 1000)} / ${fix(Number(l.p99) / 1000)}`);
     }
     const ts = latency.get(`TS/${c.id}`);
-    const go = latency.get(`Go/${c.id}`);
-    row.push(ts && go ? fix(Number(ts.p50) / Number(go.p50), 2) : '–');
+    for (const g of goNames) {
+      const go = latency.get(`${g}/${c.id}`);
+      row.push(ts && go ? fix(Number(ts.p50) / Number(go.p50), 2) : '–');
+    }
     latRows.push(row);
   }
   console.log(`\nIdle latency, µs, p50 / p99 (${LAT_SAMPLES} samples after ${LAT_WARMUP} warm-up)\n`);
-  console.log(table(['', ...IMPLS.map((i) => i.name), 'p50 TS/Go (≤ 3 wanted)'], latRows));
+  console.log(table(['', ...IMPLS.map((i) => i.name), ...goNames.map((g) => `p50 TS/${g}`)], latRows));
+  console.log('(p50 TS/Go ≤ 3 wanted)');
 
   console.log(`\nMemory: RSS of one node with ${IDLE_PEERS} idle peers (streams attached)\n`);
   console.log(

@@ -67,12 +67,12 @@ export class PeerProcess {
     return this.next(cmd);
   }
 
-  /** Asks the peer to stop, then kills it if it has not exited within a second. */
+  /** Asks the peer to stop, then kills it if it has not exited within 5 s (a profiling run needs time to write). */
   async stop(): Promise<void> {
     if (this.closed) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.stdin.write(`${JSON.stringify({ cmd: 'stop' })}\n`);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 1000);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
     await exited;
     clearTimeout(timer);
   }

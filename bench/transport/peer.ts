@@ -22,6 +22,7 @@ interface Command {
   window?: number;
   ackEvery?: number;
   latency?: boolean;
+  rtt?: boolean;
   warmup?: number;
   samples?: number;
   expect?: number;
@@ -50,9 +51,15 @@ class Recorder implements Raft {
   expect = Number.MAX_SAFE_INTEGER;
   onDone: (() => void) | undefined;
   unreachable = 0;
+  /** Receiver: answer each MsgApp with a MsgAppResp (round-trip latency). */
+  rtt = false;
 
   process(m: Message): Promise<void> {
     const now = monoNs();
+    if (m.type === MessageType.MsgAppResp && role === 'sender') {
+      gotResp(now, m);
+      return RESOLVED;
+    }
     if (this.received === 0) this.first = now;
     this.received++;
     this.last = now;
@@ -68,6 +75,22 @@ class Recorder implements Raft {
       const done = this.onDone;
       this.onDone = undefined;
       done();
+    }
+    if (this.rtt && m.type === MessageType.MsgApp) {
+      tr.send([
+        {
+          type: MessageType.MsgAppResp,
+          to: m.from,
+          from: m.to,
+          term: m.term,
+          logTerm: 0,
+          index: m.index + m.entries.length,
+          entries: [],
+          commit: m.commit,
+          reject: false,
+          rejectHint: 0,
+        },
+      ]);
     }
     return RESOLVED;
   }
@@ -110,6 +133,18 @@ const ackServer = createTcpServer((s) => {
     }
   });
 });
+
+// Sender side: round trips MsgApp → MsgAppResp (the MsgAppResp's commit carries the send time).
+let rttLat: number[] = [];
+let rttSkip = 0;
+
+function gotResp(now: number, m: Message): void {
+  acked++;
+  if (acked > rttSkip) rttLat.push(now - m.commit);
+  const w = ackWaiter;
+  ackWaiter = undefined;
+  w?.();
+}
 
 /** Resolves on the next ack, or after `ms` (false then). */
 function nextAck(ms: number): Promise<boolean> {
@@ -172,6 +207,8 @@ async function runCase(c: Command): Promise<Record<string, unknown>> {
   for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
   rec.unreachable = 0;
   acked = 0;
+  rttLat = [];
+  rttSkip = c.warmup ?? 0;
   const cpu0 = cpuUs();
   const t0 = monoNs();
   let sent = 0;
@@ -201,7 +238,15 @@ async function runCase(c: Command): Promise<Record<string, unknown>> {
       await yieldToIo();
     }
   }
-  return { sent, t0, cpu0, unreachable: rec.unreachable };
+  const res: Record<string, unknown> = { sent, t0, cpu0, unreachable: rec.unreachable };
+  if (rttLat.length > 0) {
+    const lat = rttLat.sort((x, y) => x - y);
+    res.p50 = lat[Math.floor((lat.length * 50) / 100)];
+    res.p99 = lat[Math.floor((lat.length * 99) / 100)];
+    res.samples = lat.length;
+  }
+  rttLat = [];
+  return res;
 }
 
 async function finish(c: Command): Promise<Record<string, unknown>> {
@@ -237,6 +282,7 @@ async function finish(c: Command): Promise<Record<string, unknown>> {
   }
   rec.latency = false;
   rec.lat = [];
+  rec.rtt = false;
   return res;
 }
 
@@ -300,6 +346,7 @@ async function run(c: Command): Promise<Record<string, unknown>> {
       rec.ackEvery = c.ackEvery ?? 0;
       rec.latency = c.latency ?? false;
       rec.warmup = c.warmup ?? 0;
+      rec.rtt = c.rtt ?? false;
       rec.lat = [];
       rec.expect = Number.MAX_SAFE_INTEGER;
       rec.onDone = undefined;
@@ -356,6 +403,7 @@ async function main(): Promise<void> {
   ackServer.close();
   server.closeAllConnections();
   server.close();
+  process.stdin.destroy();
   out({ ev: 'stopped' });
 }
 

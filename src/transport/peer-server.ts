@@ -6,6 +6,7 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../logger/index.js';
 import { noopLogger } from '../logger/index.js';
@@ -27,12 +28,17 @@ export function createPeerServer(transport: Transport, options: PeerServerOption
     return createHttpServer(common, transport.handler());
   }
   const server = createHttpsServer({ ...common, ...serverTlsOptions(tls) }, transport.handler());
+  // A failed handshake may have torn the TLS socket down already: remember each TCP peer's address.
+  const addresses = new WeakMap<object, string>();
+  server.on('connection', (raw: Socket) => addresses.set(raw, `${raw.remoteAddress}:${raw.remotePort}`));
   server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
+    const parent = (socket as unknown as { _parent?: object })._parent;
+    const address =
+      socket.remotePort !== undefined
+        ? `${socket.remoteAddress}:${socket.remotePort}`
+        : ((parent && addresses.get(parent)) ?? addresses.get(socket) ?? 'unknown');
     log.warn(
-      {
-        'remote-address': `${socket.remoteAddress}:${socket.remotePort}`,
-        reason: `${err.code ?? 'TLS'}: ${err.message}`,
-      },
+      { 'remote-address': address, reason: `${err.code ?? 'TLS'}: ${err.message}` },
       'rejected connection from peer: TLS handshake failed',
     );
   });

@@ -52,8 +52,6 @@ export class Prober {
       probeTimer: setInterval(() => void this.probe(hex, t), this.intervalMs),
       monitorTimer: setTimeout(() => this.monitor(hex, t), PROBE_STATUS_ERROR_INTERVAL_MS),
     };
-    t.probeTimer.unref();
-    t.monitorTimer.unref();
     this.targets.set(id, t);
     void this.probe(hex, t);
   }
@@ -120,6 +118,5 @@ export class Prober {
       () => this.monitor(hex, t),
       t.healthy ? PROBE_STATUS_MONITORING_INTERVAL_MS : PROBE_STATUS_ERROR_INTERVAL_MS,
     );
-    t.monitorTimer.unref();
   }
 }

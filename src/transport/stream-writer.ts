@@ -69,7 +69,6 @@ export class StreamWriter {
     this.status = status;
     this.followerStats = followerStats;
     this.heartbeatTimer = setInterval(this.onHeartbeat, LINK_HEARTBEAT_INTERVAL_MS);
-    this.heartbeatTimer.unref();
   }
 
   /** Messages waiting. */

@@ -108,9 +108,13 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
 }
 
 /** Polls `cond` every 10 ms (tests only). */
-export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+export async function waitUntil(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -142,7 +146,7 @@ export async function startNode(id: bigint, extra: Partial<TransportOptions> = {
     ...extra,
   });
   await tr.start();
-  const server = createPeerServer(tr);
+  const server = createPeerServer(tr, { logger });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const scheme = extra.tls?.cert !== undefined ? 'https' : 'http';

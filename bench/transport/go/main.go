@@ -47,6 +47,7 @@ type command struct {
 	Window     int64  `json:"window"`
 	AckEvery   int64  `json:"ackEvery"`
 	Latency    bool   `json:"latency"`
+	RTT        bool   `json:"rtt"`
 	Warmup     int64  `json:"warmup"`
 	Samples    int64  `json:"samples"`
 	Expect     int64  `json:"expect"`
@@ -83,10 +84,16 @@ type recorder struct {
 	done        chan struct{}
 	expect      int64
 	unreachable int64
+	rtt         bool  // receiver: answer each MsgApp with a MsgAppResp (round-trip latency)
+	node        *node // for the MsgAppResp answers and the sender's round-trip samples
 }
 
 func (r *recorder) Process(ctx context.Context, m raftpb.Message) error {
 	now := monoNs()
+	if m.Type == raftpb.MsgAppResp && r.node.role == "sender" {
+		r.node.gotResp(now, m)
+		return nil
+	}
 	r.mu.Lock()
 	if r.received == 0 {
 		r.first = now
@@ -108,7 +115,12 @@ func (r *recorder) Process(ctx context.Context, m raftpb.Message) error {
 		close(r.done)
 		r.done = nil
 	}
+	rtt := r.rtt
 	r.mu.Unlock()
+	if rtt && m.Type == raftpb.MsgApp {
+		r.node.tr.Send([]raftpb.Message{{Type: raftpb.MsgAppResp, From: m.To, To: m.From, Term: m.Term,
+			Index: m.Index + uint64(len(m.Entries)), Commit: m.Commit}})
+	}
 	return nil
 }
 func (r *recorder) IsIDRemoved(id uint64) bool                           { return false }
@@ -132,6 +144,20 @@ type node struct {
 	ackCond *sync.Cond
 	ackMu   sync.Mutex
 	nextIdx uint64
+	rttLat  []int64 // sender: round trips MsgApp -> MsgAppResp, after warm-up
+	rttSkip int64
+}
+
+// gotResp counts a MsgAppResp as the sender's ack and records its round trip (Commit carries
+// the MsgApp's send time).
+func (n *node) gotResp(now int64, m raftpb.Message) {
+	n.ackMu.Lock()
+	n.acked++
+	if n.acked > n.rttSkip {
+		n.rttLat = append(n.rttLat, now-int64(m.Commit))
+	}
+	n.ackCond.Broadcast()
+	n.ackMu.Unlock()
 }
 
 func main() {
@@ -140,6 +166,7 @@ func main() {
 	refuse := flag.Bool("refuse-streams", false, "answer /raft/stream/* with 404 (pipeline-only pair)")
 	flag.Parse()
 	n := &node{role: *role, rec: &recorder{}, refuse: *refuse, out: bufio.NewWriter(os.Stdout)}
+	n.rec.node = n
 	n.ackCond = sync.NewCond(&n.ackMu)
 	if n.role == "sender" {
 		n.id, n.peer = 1, 2
@@ -294,7 +321,7 @@ func (n *node) run(c command) map[string]interface{} {
 		r.mu.Lock()
 		r.received, r.payload, r.entries, r.first, r.last = 0, 0, 0, 0, 0
 		r.ackEvery, r.latency, r.lat, r.warmup = c.AckEvery, c.Latency, nil, c.Warmup
-		r.done, r.expect = nil, 1<<62
+		r.done, r.expect, r.rtt = nil, 1<<62, c.RTT
 		r.mu.Unlock()
 		atomic.StoreInt64(&n.posts, 0)
 		atomic.StoreInt64(&n.conns, 0)
@@ -336,7 +363,7 @@ func (n *node) finish(c command) map[string]interface{} {
 		res["p99"] = lat[len(lat)*99/100]
 		res["samples"] = len(lat)
 	}
-	r.latency, r.lat = false, nil
+	r.latency, r.lat, r.rtt = false, nil, false
 	return res
 }
 
@@ -401,7 +428,7 @@ func (n *node) send(c command) map[string]interface{} {
 	data = data[:max(entryBytes, 1)]
 	atomic.StoreInt64(&n.rec.unreachable, 0)
 	n.ackMu.Lock()
-	n.acked = 0
+	n.acked, n.rttLat, n.rttSkip = 0, nil, c.Warmup
 	n.ackMu.Unlock()
 	cpu0 := cpuUs()
 	t0 := monoNs()
@@ -446,7 +473,15 @@ func (n *node) send(c command) map[string]interface{} {
 			sent += k
 		}
 	}
-	return map[string]interface{}{"sent": sent, "t0": t0, "cpu0": cpu0, "unreachable": atomic.LoadInt64(&n.rec.unreachable)}
+	res := map[string]interface{}{"sent": sent, "t0": t0, "cpu0": cpu0, "unreachable": atomic.LoadInt64(&n.rec.unreachable)}
+	n.ackMu.Lock()
+	if lat := n.rttLat; len(lat) > 0 {
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		res["p50"], res["p99"], res["samples"] = lat[len(lat)*50/100], lat[len(lat)*99/100], len(lat)
+	}
+	n.rttLat = nil
+	n.ackMu.Unlock()
+	return res
 }
 
 // waitCond waits on cond (whose lock is held) for at most d; false when it timed out.

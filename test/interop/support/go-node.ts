@@ -193,10 +193,11 @@ export class GoNode {
 
   /**
    * Transport.SendSnapshot of `m` (a MsgSnap) followed by `size` pseudo-random body bytes from
-   * `seed`; the outcome arrives as a `snapshotSent` event ({ok, size, sha256}).
+   * `seed`; the outcome arrives as a `snapshotSent` event ({ok, size, sha256}). With `short` > 0 the
+   * body ends that many bytes early, so the transfer fails midway.
    */
-  sendSnapshot(m: Message, size: number, seed = 1): Promise<GoEvent> {
-    return this.request('sendSnapshot', { msg: toHex(encodeMessage(m)), size, seed });
+  sendSnapshot(m: Message, size: number, seed = 1, short = 0): Promise<GoEvent> {
+    return this.request('sendSnapshot', { msg: toHex(encodeMessage(m)), size, seed, short });
   }
 
   /** What IsIDRemoved(id) answers (and whether Process refuses its messages with 403). */

@@ -2,7 +2,6 @@
  * Messages for interop tests: realistic raft traffic with every field exercised, and the
  * byte-level comparison used to check "delivered exactly as sent".
  */
-import { createHash } from 'node:crypto';
 import {
   type Entry,
   EntryType,
@@ -38,9 +37,6 @@ export function pseudoRandomBytes(n: number, seed: number): Uint8Array {
 
 /** Hex of the raftpb encoding: equal hex ⇔ every field equal (the encoding is canonical). */
 export const messageHex = (m: Message): string => toHex(encodeMessage(m));
-
-/** SHA-256 hex of bytes. */
-export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 /** Options of `msgApp`. */
 export interface MsgAppOptions {

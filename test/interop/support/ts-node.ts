@@ -11,7 +11,7 @@ import type { TestContext } from 'node:test';
 import type { Message } from '../../../src/raftpb/index.js';
 import {
   type Raft,
-  SnapshotStatus,
+  type SnapshotStatus,
   Transport,
   type TransportError,
   type TransportOptions,
@@ -61,6 +61,8 @@ export interface TsNodeOptions {
   /** Answer stream GETs with a plain 404, so peers reach this node only through the pipeline. */
   readonly refuseStreams?: boolean;
   readonly snapDir?: string;
+  /** Announce the node's own URL (Transport `urls`, sent to peers as X-PeerURLs). */
+  readonly advertise?: boolean;
   /** Extra Transport options. */
   readonly transport?: Partial<TransportOptions>;
 }
@@ -86,7 +88,8 @@ export class TsNode {
     messageGets: 0,
     refusedGets: 0,
   };
-  readonly transport: Transport;
+  /** The transport (created by `start`). */
+  transport!: Transport;
   readonly id: bigint;
   /** Status of every stream GET this node answered that has ended (accepted streams end on close). */
   readonly streamStatuses: number[] = [];
@@ -101,6 +104,11 @@ export class TsNode {
   private constructor(private readonly opts: TsNodeOptions) {
     this.id = opts.id;
     this.refuse = opts.refuseStreams ?? false;
+  }
+
+  /** Creates the transport once the node's own URL is known (for `advertise`). */
+  private createTransport(): Transport {
+    const opts = this.opts;
     const tls = opts.tls
       ? {
           tls: {
@@ -111,15 +119,17 @@ export class TsNode {
           },
         }
       : {};
-    this.transport = new Transport({
+    const tr = new Transport({
       id: opts.id,
       clusterId: opts.clusterId ?? 0x1000n,
       raft: this.raft,
       ...tls,
       ...(opts.snapDir === undefined ? {} : { snapshotter: opts.snapDir }),
+      ...(opts.advertise ? { urls: [this.url] } : {}),
       ...opts.transport,
     });
-    this.transport.on('error', (err) => this.errors.push(err));
+    tr.on('error', (err) => this.errors.push(err));
+    return tr;
   }
 
   /** Starts a node; it is stopped when the test `t` ends. */
@@ -131,8 +141,7 @@ export class TsNode {
   }
 
   private async listen(): Promise<void> {
-    await this.transport.start();
-    const handler = this.transport.handler();
+    let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
     const listener = (req: IncomingMessage, res: ServerResponse): void => {
       const path = req.url ?? '';
       if (path.startsWith('/raft/stream/')) {
@@ -151,7 +160,8 @@ export class TsNode {
       } else if (path === '/raft' && req.method === 'POST') {
         this.stats.posts++;
       }
-      handler(req, res);
+      if (handler === undefined) res.writeHead(503).end();
+      else handler(req, res);
     };
     const o = this.opts;
     const server = o.tls
@@ -177,6 +187,9 @@ export class TsNode {
     });
     this.port = (server.address() as AddressInfo).port;
     this.url = `${o.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
+    this.transport = this.createTransport();
+    await this.transport.start();
+    handler = this.transport.handler();
   }
 
   /** Bytes this node's server wrote on each stream type's responses (its messages to peers). */
@@ -198,11 +211,9 @@ export class TsNode {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await this.transport.stop();
+    await this.transport?.stop();
     for (const s of this.sockets) s.destroy();
     const server = this.server;
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
-
-export { SnapshotStatus };

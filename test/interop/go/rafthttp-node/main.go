@@ -43,6 +43,7 @@ type command struct {
 	Msg     string   `json:"msg"`
 	Size    int64    `json:"size"`
 	Seed    int64    `json:"seed"`
+	Short   int64    `json:"short"`
 	Removed bool     `json:"removed"`
 	On      bool     `json:"on"`
 }
@@ -267,7 +268,7 @@ func (n *node) run(c command) (map[string]interface{}, error) {
 		if m.Type != raftpb.MsgSnap {
 			return nil, fmt.Errorf("sendSnapshot needs a MsgSnap, got %s", m.Type)
 		}
-		n.sendSnapshot(m, c.Size, c.Seed)
+		n.sendSnapshot(m, c.Size, c.Seed, c.Short)
 	case "setRemoved":
 		id, err := types.IDFromString(c.ID)
 		if err != nil {
@@ -304,10 +305,11 @@ func decodeMessage(h string) (raftpb.Message, error) {
 }
 
 // sendSnapshot streams a body of size pseudo-random bytes (from seed) after the message, and
-// reports the outcome and the body's SHA-256 as a snapshotSent event.
-func (n *node) sendSnapshot(m raftpb.Message, size, seed int64) {
+// reports the outcome and the body's SHA-256 as a snapshotSent event. With short > 0 the body
+// ends that many bytes early, so the transfer fails midway (etcd's exact-length reader).
+func (n *node) sendSnapshot(m raftpb.Message, size, seed, short int64) {
 	h := sha256.New()
-	body := io.TeeReader(io.LimitReader(rand.New(rand.NewSource(seed)), size), h)
+	body := io.TeeReader(io.LimitReader(rand.New(rand.NewSource(seed)), size-short), h)
 	sm := snap.NewMessage(m, io.NopCloser(body), size)
 	n.tr.SendSnapshot(*sm)
 	go func() {
