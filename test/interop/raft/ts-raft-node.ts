@@ -1,0 +1,308 @@
+/**
+ * A raftwire member in this test process: raftwire's `Node` (classic Ready/Advance loop, ticking
+ * on a timer) + `Transport` on its own loopback HTTP server + `MemoryStorage`, with the same
+ * commands, events, state machine and snapshot policy as the Go raft-node harness.
+ *
+ * Durability: the member's `TsDisk` (its MemoryStorage, which holds the HardState, the snapshot and
+ * the log) is kept by the test, outside the member. A killed member restarts as a new TsRaftNode
+ * on the same port and the same TsDisk, as a process restarting from its WAL would; every Ready is
+ * written to it before messages go out, so it behaves like a WAL fsynced on every Ready.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MemoryStorage, Node, type Ready, type SnapshotStatus } from '../../../src/raft/index.js';
+import {
+  type ConfChange,
+  ConfChangeType,
+  type ConfState,
+  decodeConfChange,
+  EntryType,
+  isEmptyHardState,
+  type Message,
+  NONE,
+} from '../../../src/raftpb/index.js';
+import { Transport } from '../../../src/transport/index.js';
+import { toHex } from '../../support/hex.js';
+import type { ClusterNode, MemberLog, MemberStatus, StartOptions } from './cluster-node.js';
+import { NodeEvents } from './node-events.js';
+import { ChainStateMachine } from './state-machine.js';
+
+const CLUSTER_ID = 0x1000n;
+const PROPOSE_TIMEOUT_MS = 10_000;
+
+/** What survives a TS member's restart: its storage. */
+export interface TsDisk {
+  readonly storage: MemoryStorage;
+}
+
+/** A fresh, empty disk. */
+export function newTsDisk(): TsDisk {
+  return { storage: new MemoryStorage() };
+}
+
+/** One raftwire member. */
+export class TsRaftNode implements ClusterNode {
+  readonly kind = 'ts' as const;
+  readonly events = new NodeEvents();
+  readonly url: string;
+  private node: Node | undefined;
+  private transport: Transport | undefined;
+  private readonly sm = new ChainStateMachine();
+  private confState: ConfState = {
+    voters: [],
+    learners: [],
+    votersOutgoing: [],
+    learnersNext: [],
+    autoLeave: false,
+  };
+  private snapshotIndex = 0;
+  private snapCount = 0;
+  private catchUp = 0;
+  private lead = NONE;
+  private readonly removed = new Set<bigint>();
+  private stopped = false;
+
+  private constructor(
+    readonly id: bigint,
+    readonly disk: TsDisk,
+    private readonly server: Server,
+    private readonly random: () => number,
+  ) {
+    const port = (server.address() as AddressInfo).port;
+    this.url = `http://127.0.0.1:${port}`;
+    this.events.push({ ev: 'listening', url: this.url });
+  }
+
+  /**
+   * Binds the member's peer port (`port`, default ephemeral). `random` seeds its election
+   * timeouts. Requests before `start` are answered 404 (a Go peer retries).
+   */
+  static async listen(id: bigint, disk: TsDisk, random: () => number, port = 0): Promise<TsRaftNode> {
+    let handler:
+      | ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void)
+      | undefined;
+    const server = createServer({ requestTimeout: 0, keepAliveTimeout: 5_000 }, (req, res) => {
+      if (handler !== undefined) handler(req, res);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const node = new TsRaftNode(id, disk, server, random);
+    node.setHandler = (h) => {
+      handler = h;
+    };
+    return node;
+  }
+
+  private setHandler: (
+    h: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
+  ) => void = () => undefined;
+
+  async start(opts: StartOptions): Promise<void> {
+    const storage = this.disk.storage;
+    this.snapCount = opts.snapCount ?? 0;
+    this.catchUp = opts.catchUp ?? 0;
+    const snap = storage.snapshot();
+    this.sm.restore(snap.metadata.index, snap.data);
+    this.snapshotIndex = snap.metadata.index;
+    this.confState = snap.metadata.confState;
+    const restarting = storage.lastIndex() > 0 || snap.metadata.index > 0;
+    const config = {
+      id: this.id,
+      electionTick: opts.electionTick ?? 10,
+      heartbeatTick: 1,
+      storage,
+      maxSizePerMsg: 1024 * 1024,
+      maxInflightMsgs: 256,
+      maxUncommittedEntriesSize: 1 << 30,
+      checkQuorum: true,
+      random: this.random,
+    };
+    const nodeOpts = {
+      config,
+      tickMs: opts.tickMs ?? 20,
+      onReady: (rd: Ready) => this.handleReady(rd),
+      onError: (err: unknown) => this.events.push({ ev: 'fatal', error: String(err) }),
+    };
+    const transport = new Transport({
+      id: this.id,
+      clusterId: CLUSTER_ID,
+      urls: [this.url],
+      probeIntervalMs: 0,
+      raft: {
+        process: (m: Message) => {
+          if (!this.stopped) this.node?.step(m);
+          return Promise.resolve();
+        },
+        isIdRemoved: (id) => this.removed.has(id),
+        reportUnreachable: (id) => this.node?.reportUnreachable(id),
+        reportSnapshot: (id, status) => this.node?.reportSnapshot(id, status as SnapshotStatus),
+      },
+    });
+    transport.on('error', (err) => this.events.push({ ev: 'fatal', error: err.message }));
+    await transport.start();
+    this.transport = transport;
+    for (const p of opts.peers) if (p.id !== this.id) transport.addPeer(p.id, [p.url]);
+    this.setHandler(transport.handler());
+    // The transport exists before the Node: the first Ready may come in the next microtask.
+    const node =
+      restarting || opts.join === true
+        ? Node.restart(nodeOpts)
+        : Node.start(
+            nodeOpts,
+            opts.peers.map((p) => ({ id: p.id })),
+          );
+    this.node = node;
+    this.events.push({ ev: 'ready', restarted: restarting, snapshotIndex: this.snapshotIndex });
+  }
+
+  private handleReady(rd: Ready): void {
+    if (this.stopped) return;
+    const storage = this.disk.storage;
+    const node = this.node as Node;
+    const transport = this.transport as Transport;
+    if (rd.softState !== undefined && rd.softState.lead !== this.lead) {
+      this.lead = rd.softState.lead;
+      this.events.push({ ev: 'leaderChanged', lead: this.lead.toString(16), term: node.rawNode.raft.term });
+    }
+    if (rd.snapshot !== undefined) {
+      storage.applySnapshot(rd.snapshot);
+      const md = rd.snapshot.metadata;
+      this.sm.restore(md.index, rd.snapshot.data);
+      this.snapshotIndex = md.index;
+      this.confState = md.confState;
+      this.events.push({ ev: 'snapshotApplied', index: md.index });
+    }
+    if (!isEmptyHardState(rd.hardState)) storage.setHardState(rd.hardState);
+    storage.append(rd.entries);
+    transport.send(rd.messages);
+    for (const rs of rd.readStates) {
+      this.events.push({ ev: 'readState', index: rs.index, rctx: toHex(rs.requestCtx) });
+    }
+    if (rd.committedEntries.length > 0) {
+      for (const e of rd.committedEntries) {
+        if (e.index <= this.sm.appliedIndex) continue;
+        this.sm.apply(e);
+        if (e.type === EntryType.EntryConfChange)
+          this.applyConfChange(decodeConfChange(e.data ?? new Uint8Array(0)), e.index);
+      }
+      this.events.push({ ev: 'applied', index: this.sm.appliedIndex });
+      if (this.snapCount > 0 && this.sm.appliedIndex - this.snapshotIndex >= this.snapCount) {
+        this.snapshot(this.catchUp);
+      }
+    }
+  }
+
+  private applyConfChange(cc: ConfChange, index: number): void {
+    const node = this.node as Node;
+    this.confState = node.applyConfChange(cc);
+    const transport = this.transport as Transport;
+    if (cc.type === ConfChangeType.ConfChangeAddNode) {
+      const url = cc.context === undefined ? '' : Buffer.from(cc.context).toString();
+      if (cc.nodeId !== this.id && url !== '') transport.addPeer(cc.nodeId, [url]);
+    } else if (cc.type === ConfChangeType.ConfChangeRemoveNode) {
+      this.removed.add(cc.nodeId);
+      if (cc.nodeId === this.id) this.events.push({ ev: 'removed', index });
+      else transport.removePeer(cc.nodeId);
+    }
+  }
+
+  private snapshot(keep: number): number {
+    const storage = this.disk.storage;
+    const applied = this.sm.appliedIndex;
+    if (applied <= this.snapshotIndex) return this.snapshotIndex;
+    storage.createSnapshot(applied, this.confState, new Uint8Array(this.sm.hash));
+    const compactIndex = applied > keep ? applied - keep : 1;
+    if (compactIndex > 1) storage.compact(compactIndex);
+    this.snapshotIndex = applied;
+    return applied;
+  }
+
+  private running(): Node {
+    if (this.node === undefined || this.stopped)
+      throw new Error(`ts member ${this.id.toString(16)} is not running`);
+    return this.node;
+  }
+
+  async propose(data: readonly Uint8Array[]): Promise<void> {
+    const node = this.running();
+    const signal = AbortSignal.timeout(PROPOSE_TIMEOUT_MS);
+    for (const d of data) await node.propose(d, { signal });
+  }
+
+  async proposeConfChange(type: 'add' | 'remove', nodeId: bigint, context = ''): Promise<void> {
+    const cc: ConfChange = {
+      id: 0n,
+      type: type === 'add' ? ConfChangeType.ConfChangeAddNode : ConfChangeType.ConfChangeRemoveNode,
+      nodeId,
+      context: context === '' ? undefined : new Uint8Array(Buffer.from(context)),
+    };
+    await this.running().proposeConfChange(cc, { signal: AbortSignal.timeout(PROPOSE_TIMEOUT_MS) });
+  }
+
+  async transferLeader(transferee: bigint): Promise<void> {
+    this.running().transferLeadership(transferee);
+  }
+
+  async readIndex(rctx: Uint8Array): Promise<void> {
+    await this.running().readIndex(rctx);
+  }
+
+  async campaign(): Promise<void> {
+    await this.running().campaign();
+  }
+
+  async status(): Promise<MemberStatus> {
+    const node = this.running();
+    const st = node.status();
+    const storage = this.disk.storage;
+    return {
+      lead: st.softState.lead,
+      term: st.hardState.term,
+      commit: st.hardState.commit,
+      applied: this.sm.appliedIndex,
+      snapshotIndex: this.snapshotIndex,
+      firstIndex: storage.firstIndex(),
+      lastIndex: storage.lastIndex(),
+      hash: this.sm.hash.toString('hex'),
+      state:
+        ['StateFollower', 'StateCandidate', 'StateLeader', 'StatePreCandidate'][st.softState.raftState] ??
+        '?',
+      voters: [...this.confState.voters],
+    };
+  }
+
+  async log(from = 0): Promise<MemberLog> {
+    return {
+      entries: this.sm.applied.filter((e) => e.index >= from),
+      applied: this.sm.appliedIndex,
+      hash: this.sm.hash.toString('hex'),
+    };
+  }
+
+  async compact(keep: number): Promise<number> {
+    this.running();
+    return this.snapshot(keep);
+  }
+
+  /** Stops raft, the transport and the server (every socket closed); the disk is kept. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.node?.stop();
+    await this.transport?.stop();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.events.push({ ev: 'exit' });
+  }
+
+  /** In-process there is no harder stop than `stop`: connections are cut, the disk survives. */
+  kill(): Promise<void> {
+    return this.stop();
+  }
+}
