@@ -18,7 +18,7 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-const STDERR_TAIL_LINES = 60;
+const STDERR_TAIL_LINES = 20;
 const REPLY_TIMEOUT_MS = 20_000;
 
 /** One Go raft-node process. */

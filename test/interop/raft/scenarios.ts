@@ -5,21 +5,25 @@
 import assert from 'node:assert/strict';
 import { formatId } from '../../../src/raftpb/index.js';
 import { toHex } from '../../support/hex.js';
-import { logDifferences, type MixedCluster, seededRandom } from './cluster.js';
-import type { ClusterNode } from './cluster-node.js';
+import { lastApplied, logDifferences, type MixedCluster, seededRandom } from './cluster.js';
 
 const BATCH = 100;
 
 /**
- * Proposes `count` payloads through `node` in batches (each 8..72 seeded random bytes prefixed by
+ * Proposes `count` payloads through member `id` in batches (each 8..72 seeded random bytes prefixed by
  * the proposer and sequence number, so every payload is unique), adding their hex to `into`.
  */
 export async function proposeFrom(
-  node: ClusterNode,
+  c: MixedCluster,
+  id: bigint,
   count: number,
   seed: number,
   into: Set<string>,
 ): Promise<void> {
+  const node = c.node(id);
+  const leader = await c.waitLeader();
+  // A follower forwards its proposals (MsgProp): they must not meet the pipeline's 64 slots.
+  if (leader !== id) await c.waitMessageStream(id, leader);
   const random = seededRandom(seed);
   for (let i = 0; i < count; i += BATCH) {
     const batch: Uint8Array[] = [];
@@ -69,4 +73,78 @@ export async function assertIdenticalLogs(c: MixedCluster): Promise<number> {
     compared += overlap;
   }
   return compared;
+}
+
+/** Every proposed payload appears exactly once in `leader`'s applied log. */
+export async function assertAppliedOnce(
+  c: MixedCluster,
+  leader: bigint,
+  proposed: ReadonlySet<string>,
+): Promise<void> {
+  const log = await c.node(leader).log();
+  const counts = new Map<string, number>();
+  for (const e of log.entries) if (proposed.has(e.data)) counts.set(e.data, (counts.get(e.data) ?? 0) + 1);
+  assert.equal(counts.size, proposed.size, 'every proposal applied');
+  assert.ok(
+    [...counts.values()].every((n) => n === 1),
+    'no proposal applied twice',
+  );
+}
+
+/** Transfers leadership from the current leader to `to` and waits until everyone follows it. */
+export async function transferTo(c: MixedCluster, to: bigint): Promise<number> {
+  const from = await c.waitLeader();
+  const before = (await c.node(from).status()).term;
+  await c.node(from).transferLeader(to);
+  assert.equal(await c.waitLeader(to), to);
+  const after = (await c.node(to).status()).term;
+  assert.ok(after > before, `transfer ${formatId(from)} → ${formatId(to)} starts a new term`);
+  return after;
+}
+
+/** Elects `id` on a cluster without a leader (campaign) and checks everyone follows it. */
+export async function elect(c: MixedCluster, id: bigint): Promise<void> {
+  const node = c.node(id);
+  // raft refuses to campaign while committed conf changes (the bootstrap ones) are unapplied.
+  const { commit } = await node.status();
+  await c.waitUntil(`${formatId(id)} applied ${commit}`, () => lastApplied(node) >= commit);
+  await node.campaign();
+  assert.equal(await c.waitLeader(), id, `${c.node(id).kind} ${formatId(id)} won the election`);
+}
+
+/** The first running member of `kind` other than those in `not`. */
+export function pick(c: MixedCluster, kind: 'go' | 'ts', ...not: bigint[]): bigint {
+  const id = c.idsOf(kind).find((x) => !not.includes(x));
+  assert.ok(id !== undefined, `a running ${kind} member besides ${not.map(formatId).join(',')}`);
+  return id;
+}
+
+/** An 8-byte big-endian request ID, as etcd's read loop uses. */
+export function readContext(n: number): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, BigInt(n));
+  return b;
+}
+
+/**
+ * Asks `follower` for a read index (forwarded to the leader of the other kind) and checks the
+ * ReadState: its context comes back unchanged, its index is at least the commit index the follower
+ * saw before asking and at most the leader's commit index after.
+ */
+export async function assertReadIndex(c: MixedCluster, follower: bigint, n: number): Promise<number> {
+  const node = c.node(follower);
+  const leader = await c.waitLeader();
+  assert.notEqual(leader, follower);
+  const rctx = toHex(readContext(n));
+  const before = (await node.status()).commit;
+  await node.readIndex(readContext(n));
+  const rs = await node.events.waitFor(
+    `readState ${rctx} on ${node.kind} ${formatId(follower)}`,
+    (e) => e.ev === 'readState' && e.rctx === rctx,
+  );
+  const index = Number(rs.index);
+  const leaderCommit = (await c.node(leader).status()).commit;
+  assert.ok(index >= before, `read index ${index} ≥ commit ${before} seen before asking`);
+  assert.ok(index <= leaderCommit, `read index ${index} ≤ leader commit ${leaderCommit}`);
+  return index;
 }

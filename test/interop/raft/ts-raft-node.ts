@@ -8,7 +8,7 @@
  * on the same port and the same TsDisk, as a process restarting from its WAL would; every Ready is
  * written to it before messages go out, so it behaves like a WAL fsynced on every Ready.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryStorage, Node, type Ready, type SnapshotStatus } from '../../../src/raft/index.js';
 import {
@@ -40,10 +40,21 @@ export function newTsDisk(): TsDisk {
   return { storage: new MemoryStorage() };
 }
 
+/**
+ * Reports a stream a peer opens to this member's server ({ev: 'stream', open: true}, then false
+ * when it ends): the stream this member writes its messages to that peer on (as the Go harness).
+ */
+function watchStream(events: NodeEvents, req: IncomingMessage, res: ServerResponse): void {
+  const parts = (req.url ?? '').split('?')[0]?.split('/') ?? [];
+  if (req.method !== 'GET' || parts.length !== 5 || parts[1] !== 'raft' || parts[2] !== 'stream') return;
+  const base = { ev: 'stream', type: parts[3], peer: parts[4] };
+  events.push({ ...base, open: true });
+  res.once('close', () => events.push({ ...base, open: false }));
+}
+
 /** One raftwire member. */
 export class TsRaftNode implements ClusterNode {
   readonly kind = 'ts' as const;
-  readonly events = new NodeEvents();
   readonly url: string;
   private node: Node | undefined;
   private transport: Transport | undefined;
@@ -67,6 +78,7 @@ export class TsRaftNode implements ClusterNode {
     readonly disk: TsDisk,
     private readonly server: Server,
     private readonly random: () => number,
+    readonly events: NodeEvents,
   ) {
     const port = (server.address() as AddressInfo).port;
     this.url = `http://127.0.0.1:${port}`;
@@ -78,10 +90,10 @@ export class TsRaftNode implements ClusterNode {
    * timeouts. Requests before `start` are answered 404 (a Go peer retries).
    */
   static async listen(id: bigint, disk: TsDisk, random: () => number, port = 0): Promise<TsRaftNode> {
-    let handler:
-      | ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void)
-      | undefined;
+    let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+    const events = new NodeEvents();
     const server = createServer({ requestTimeout: 0, keepAliveTimeout: 5_000 }, (req, res) => {
+      watchStream(events, req, res);
       if (handler !== undefined) handler(req, res);
       else res.writeHead(404).end();
     });
@@ -92,16 +104,14 @@ export class TsRaftNode implements ClusterNode {
         resolve();
       });
     });
-    const node = new TsRaftNode(id, disk, server, random);
+    const node = new TsRaftNode(id, disk, server, random, events);
     node.setHandler = (h) => {
       handler = h;
     };
     return node;
   }
 
-  private setHandler: (
-    h: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
-  ) => void = () => undefined;
+  private setHandler: (h: (req: IncomingMessage, res: ServerResponse) => void) => void = () => undefined;
 
   async start(opts: StartOptions): Promise<void> {
     const storage = this.disk.storage;

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -140,7 +141,7 @@ func startNode(c command, dir string, ln net.Listener, ev *eventWriter) (*raftNo
 			n.transport.AddPeer(pid, []string{p.URL})
 		}
 	}
-	n.srv = &http.Server{Handler: n.transport.Handler()}
+	n.srv = &http.Server{Handler: n.watchStreams(n.transport.Handler())}
 	go n.srv.Serve(ln)
 	go n.loop()
 	hs, _, _ := n.storage.InitialState()
@@ -148,6 +149,21 @@ func startNode(c command, dir string, ln net.Listener, ev *eventWriter) (*raftNo
 		"restarted": oldWAL, "snapshotIndex": n.snapshotIndex, "commit": hs.Commit, "lastIndex": mustLast(n.storage),
 	})
 	return n, nil
+}
+
+// watchStreams reports every stream a peer opens to this member's server ({"ev":"stream"}, open
+// true, then false when it ends): the stream this member writes its messages to that peer on.
+func (n *raftNode) watchStreams(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		parts := strings.Split(r.URL.Path, "/")
+		if r.Method != http.MethodGet || len(parts) != 5 || parts[1] != "raft" || parts[2] != "stream" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		n.ev.emit("stream", map[string]interface{}{"type": parts[3], "peer": parts[4], "open": true})
+		defer n.ev.emit("stream", map[string]interface{}{"type": parts[3], "peer": parts[4], "open": false})
+		h.ServeHTTP(w, r)
+	})
 }
 
 // openStorage replays the snapshot and WAL into a MemoryStorage (raftexample's replayWAL), or

@@ -1,0 +1,187 @@
+/**
+ * The mixed-cluster scenarios, registered for one cluster composition (e.g. 2 Go + 1 raftwire).
+ * Each test runs its own cluster and ends by comparing every member's log entry for entry.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatId } from '../../../src/raftpb/index.js';
+import { MixedCluster } from './cluster.js';
+import type { NodeKind } from './cluster-node.js';
+import {
+  assertAppliedOnce,
+  assertIdenticalLogs,
+  assertReadIndex,
+  elect,
+  pick,
+  proposeFrom,
+  transferTo,
+} from './scenarios.js';
+
+/** Registers every scenario for a cluster of `kinds` (members 1..n); `seed` drives all randomness. */
+export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): void {
+  const name = `${kinds.filter((k) => k === 'go').length} Go + ${kinds.filter((k) => k === 'ts').length} raftwire`;
+  const start = async (
+    t: { after: (f: () => Promise<void>) => void },
+    salt: number,
+  ): Promise<MixedCluster> => {
+    const c = await MixedCluster.start(kinds, {}, seed + salt);
+    t.after(() => c.close());
+    return c;
+  };
+
+  test(`${name}: elections and leader transfer both ways, 3000 proposals from both sides, identical logs`, async (t) => {
+    const c = await start(t, 1);
+    const ts = pick(c, 'ts');
+    const go = pick(c, 'go');
+    await elect(c, ts);
+    const proposed = new Set<string>();
+    // Proposals through the leader and through a follower of the other kind (forwarded MsgProp).
+    await Promise.all([
+      proposeFrom(c, ts, 750, seed + 11, proposed),
+      proposeFrom(c, go, 750, seed + 12, proposed),
+    ]);
+    // A leader in transfer drops proposals (raft's rule), so forwarded ones must land first.
+    await c.waitConverged(proposed);
+    await transferTo(c, go);
+    await Promise.all([
+      proposeFrom(c, ts, 750, seed + 13, proposed),
+      proposeFrom(c, go, 750, seed + 14, proposed),
+    ]);
+    await c.waitConverged(proposed);
+    await transferTo(c, ts);
+    await c.waitConverged(proposed);
+    assert.equal(proposed.size, 3000);
+    await assertAppliedOnce(c, ts, proposed);
+    const compared = await assertIdenticalLogs(c);
+    assert.ok(compared >= 3 * 3000, `compared ${compared} entries`);
+  });
+
+  test(`${name}: the leader killed and restarted, Go then raftwire`, async (t) => {
+    const c = await start(t, 2);
+    const go = pick(c, 'go');
+    await elect(c, go);
+    const proposed = new Set<string>();
+    await proposeFrom(c, pick(c, 'ts'), 300, seed + 21, proposed);
+    await c.waitConverged(proposed);
+    // SIGKILL the Go leader: a survivor takes over; the Go member restarts from its WAL.
+    await c.kill(go);
+    const second = await c.waitLeader();
+    assert.notEqual(second, go);
+    await proposeFrom(c, second, 300, seed + 22, proposed);
+    const restartedGo = await c.restart(go);
+    const ready = await restartedGo.events.waitFor('ready', (e) => e.ev === 'ready');
+    assert.equal(ready.restarted, true);
+    assert.ok(Number(ready.lastIndex) >= 300, 'the Go member replayed its WAL');
+    await c.waitConverged(proposed);
+    // Now a raftwire leader, killed and restarted from its storage.
+    const ts = pick(c, 'ts');
+    if ((await c.waitLeader()) !== ts) await transferTo(c, ts);
+    await proposeFrom(c, go, 300, seed + 23, proposed);
+    await c.waitConverged(proposed);
+    await c.kill(ts);
+    const third = await c.waitLeader();
+    assert.notEqual(third, ts);
+    await proposeFrom(c, third, 300, seed + 24, proposed);
+    await c.restart(ts);
+    await proposeFrom(c, ts, 300, seed + 25, proposed);
+    await c.waitConverged(proposed);
+    await assertAppliedOnce(c, await c.waitLeader(), proposed);
+    await assertIdenticalLogs(c);
+  });
+
+  test(`${name}: a lagging follower brought back by snapshot, raftwire → Go and Go → raftwire`, async (t) => {
+    const c = await start(t, 3);
+    const ts = pick(c, 'ts');
+    const go = pick(c, 'go');
+    await elect(c, ts);
+    const proposed = new Set<string>();
+    await proposeFrom(c, ts, 200, seed + 31, proposed);
+    await c.waitConverged(proposed);
+    // Go follower down; the raftwire leader moves on and compacts its whole log.
+    await c.kill(go);
+    await proposeFrom(c, ts, 400, seed + 32, proposed);
+    await c.waitConverged(proposed);
+    const snapAt = await c.node(ts).compact(0);
+    assert.equal((await c.node(ts).status()).firstIndex, snapAt + 1);
+    const goBack = await c.restart(go);
+    const applied = await goBack.events.waitFor('snapshotApplied on Go', (e) => e.ev === 'snapshotApplied');
+    assert.ok(Number(applied.index) >= snapAt, `Go installed snapshot ${applied.index} ≥ ${snapAt}`);
+    await proposeFrom(c, go, 200, seed + 33, proposed);
+    await c.waitConverged(proposed);
+    await assertIdenticalLogs(c);
+    // The reverse: a Go leader brings a lagging raftwire follower back.
+    await transferTo(c, go);
+    await c.kill(ts);
+    await proposeFrom(c, go, 400, seed + 34, proposed);
+    await c.waitConverged(proposed);
+    const goSnapAt = await c.node(go).compact(0);
+    assert.equal((await c.node(go).status()).firstIndex, goSnapAt + 1);
+    const tsBack = await c.restart(ts);
+    const tsApplied = await tsBack.events.waitFor(
+      'snapshotApplied on raftwire',
+      (e) => e.ev === 'snapshotApplied',
+    );
+    assert.ok(
+      Number(tsApplied.index) >= goSnapAt,
+      `raftwire installed snapshot ${tsApplied.index} ≥ ${goSnapAt}`,
+    );
+    await proposeFrom(c, ts, 200, seed + 35, proposed);
+    await c.waitConverged(proposed);
+    await assertIdenticalLogs(c);
+    const st = await c.node(ts).status();
+    assert.equal(st.snapshotIndex, tsApplied.index, 'raftwire member continued from the Go snapshot');
+  });
+
+  test(`${name}: V1 conf changes add and remove a Go and a raftwire member`, async (t) => {
+    const c = await start(t, 4);
+    const go = pick(c, 'go');
+    const ts = pick(c, 'ts');
+    await elect(c, go);
+    const proposed = new Set<string>();
+    await proposeFrom(c, ts, 200, seed + 41, proposed);
+    // A Go member joins through a raftwire proposal, a raftwire member through a Go proposal.
+    const newGo = await c.addMember(4n, 'go', ts);
+    const newTs = await c.addMember(5n, 'ts', go);
+    await c.waitConverged();
+    for (const id of [1n, 2n, 3n, 4n, 5n]) {
+      assert.deepEqual((await c.node(id).status()).voters, [1n, 2n, 3n, 4n, 5n], `voters on ${formatId(id)}`);
+    }
+    await Promise.all([
+      proposeFrom(c, newGo.id, 200, seed + 42, proposed),
+      proposeFrom(c, newTs.id, 200, seed + 43, proposed),
+    ]);
+    await c.waitConverged(proposed);
+    await assertIdenticalLogs(c);
+    // Remove the new Go member through raftwire and an original raftwire member through Go.
+    await c.removeMember(4n, ts);
+    await c.removeMember(ts, go);
+    const rest = c.runningIds();
+    assert.deepEqual(
+      rest,
+      [1n, 2n, 3n, 5n].filter((x) => x !== ts),
+    );
+    for (const id of rest)
+      assert.deepEqual((await c.node(id).status()).voters, rest, `voters on ${formatId(id)}`);
+    await proposeFrom(c, 5n, 200, seed + 44, proposed);
+    await c.waitConverged(proposed);
+    await assertIdenticalLogs(c);
+  });
+
+  test(`${name}: ReadIndex answered across implementations`, async (t) => {
+    const c = await start(t, 5);
+    const go = pick(c, 'go');
+    const ts = pick(c, 'ts');
+    await elect(c, go);
+    const proposed = new Set<string>();
+    await proposeFrom(c, go, 100, seed + 51, proposed);
+    await c.waitConverged(proposed);
+    // A raftwire follower asks the Go leader.
+    await assertReadIndex(c, ts, 1);
+    await transferTo(c, ts);
+    await proposeFrom(c, ts, 100, seed + 52, proposed);
+    await c.waitConverged(proposed);
+    // A Go follower asks the raftwire leader.
+    await assertReadIndex(c, go, 2);
+    await assertIdenticalLogs(c);
+  });
+}
