@@ -313,6 +313,13 @@ export class MixedCluster {
     await this.waitApplied(st.lastIndex, timeoutMs);
   }
 
+  /** How many of `payloads` no `waitConverged` has seen applied yet. */
+  unconfirmed(payloads: ReadonlySet<string>): number {
+    let n = 0;
+    for (const d of payloads) if (!this.confirmed.has(d)) n++;
+    return n;
+  }
+
   /** Status, log and kind of every running member. */
   async snapshotAll(): Promise<Array<{ id: bigint; kind: NodeKind; status: MemberStatus; log: MemberLog }>> {
     return Promise.all(

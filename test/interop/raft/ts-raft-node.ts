@@ -169,6 +169,8 @@ export class TsRaftNode implements ClusterNode {
           );
     this.node = node;
     this.events.push({ ev: 'ready', restarted: restarting, snapshotIndex: this.snapshotIndex });
+    // The state machine starts at the stored snapshot.
+    if (this.snapshotIndex > 0) this.events.push({ ev: 'applied', index: this.snapshotIndex });
   }
 
   private handleReady(rd: Ready): void {
@@ -194,7 +196,7 @@ export class TsRaftNode implements ClusterNode {
     for (const rs of rd.readStates) {
       this.events.push({ ev: 'readState', index: rs.index, rctx: toHex(rs.requestCtx) });
     }
-    if (rd.committedEntries.length > 0) {
+    if (rd.committedEntries.length > 0 || rd.snapshot !== undefined) {
       for (const e of rd.committedEntries) {
         if (e.index <= this.sm.appliedIndex) continue;
         this.sm.apply(e);

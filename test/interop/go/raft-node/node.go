@@ -143,11 +143,16 @@ func startNode(c command, dir string, ln net.Listener, ev *eventWriter) (*raftNo
 	}
 	n.srv = &http.Server{Handler: n.watchStreams(n.transport.Handler())}
 	go n.srv.Serve(ln)
-	go n.loop()
 	hs, _, _ := n.storage.InitialState()
 	ev.emit("ready", map[string]interface{}{
 		"restarted": oldWAL, "snapshotIndex": n.snapshotIndex, "commit": hs.Commit, "lastIndex": mustLast(n.storage),
 	})
+	if n.snapshotIndex > 0 {
+		// The state machine starts at the loaded snapshot.
+		ev.emit("applied", map[string]interface{}{"index": n.snapshotIndex})
+	}
+	// Only now: the loop's first "applied" must follow the ones above.
+	go n.loop()
 	return n, nil
 }
 
@@ -260,7 +265,7 @@ func (n *raftNode) handleReady(rd raft.Ready) {
 	for _, rs := range rd.ReadStates {
 		n.ev.emit("readState", map[string]interface{}{"index": rs.Index, "rctx": hex.EncodeToString(rs.RequestCtx)})
 	}
-	if len(rd.CommittedEntries) > 0 {
+	if len(rd.CommittedEntries) > 0 || !raft.IsEmptySnap(rd.Snapshot) {
 		for _, e := range rd.CommittedEntries {
 			if e.Index <= n.appliedIndex {
 				continue
