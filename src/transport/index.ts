@@ -9,6 +9,20 @@ export {
   TransportError,
   TransportErrorCode,
 } from './errors.js';
+// The wire codecs, for tools and tests that speak the protocol without a Transport.
+export {
+  encodeFrames,
+  isLinkHeartbeat,
+  LINK_HEARTBEAT,
+  MessageFrameDecoder,
+} from './message-codec.js';
+export type { Channel } from './metrics.js';
+export { TransportMetrics } from './metrics.js';
+export { MsgAppV2Decoder, MsgAppV2Encoder } from './msgappv2-codec.js';
+export type { PeerServerOptions } from './peer-server.js';
+export { createPeerServer } from './peer-server.js';
+export { encodeSnapshotHead } from './snapshot-body.js';
+export { directorySnapshotStore, snapshotDbFileName } from './snapshot-store.js';
 export type { ServerState } from './stats.js';
 export { FollowerStats, LeaderStats, ServerStats } from './stats.js';
 export type { PeerRequestListener, TransportEvents } from './transport.js';

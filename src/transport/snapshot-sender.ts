@@ -66,18 +66,20 @@ export class SnapshotSender {
         ),
       );
     }, timeoutMs);
+    let settled = false;
     const onProgress = (n: number) => {
       sentDb += n;
-      timer.refresh();
+      if (!settled) timer.refresh();
     };
     const head = encodeSnapshotHead(m);
     const source = sm.body as AsyncIterable<Uint8Array>;
     async function* body() {
       yield head;
       yield* exactLength(source, sm.dbSize, onProgress);
-      // Uploaded: the receiver now saves, fsyncs and runs process() before answering.
-      timer.refresh();
+      // Uploaded: the receiver now saves, fsyncs and runs process() before answering. (A generator
+      // abandoned by an aborted request can still get here later: then there is nothing to time.)
       clearTimeout(timer);
+      if (settled) return;
       responseTimer = setTimeout(() => {
         abort.abort(
           new TransportError(
@@ -121,6 +123,7 @@ export class SnapshotSender {
     } catch (err) {
       failure = abort.signal.aborted ? abort.signal.reason : err;
     } finally {
+      settled = true;
       clearTimeout(timer);
       if (responseTimer !== undefined) clearTimeout(responseTimer);
       this.stopSignal.signal.removeEventListener('abort', onStop);

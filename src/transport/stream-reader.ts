@@ -227,6 +227,11 @@ export class StreamReader {
     const peerId = this.peerId;
     const peerHex = this.peerHex;
     const sink = this.sink;
+    // stop() may have destroyed the body between the dial and now: its 'close' is already gone.
+    if (body.destroyed || this.abort.signal.aborted) {
+      body.destroy();
+      return Promise.resolve(undefined);
+    }
     return new Promise((resolve) => {
       let finished = false;
       const finish = (err: unknown) => {

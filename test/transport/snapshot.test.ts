@@ -92,11 +92,16 @@ describe('sendSnapshot between two transports', () => {
   for (const [what, make] of bad) {
     it(`${what} fails on both ends, leaves no file, reports SnapshotFailure`, async () => {
       const before = { snaps: a.raft.snapshots.length, msgs: b.raft.messages.length };
+      const recvFailures = () =>
+        metricValue(b.registry, 'etcd_network_snapshot_receive_failures', { From: '1' });
+      const failuresBefore = await recvFailures();
       const index = 2000 + a.raft.snapshots.length;
       const ok = await a.tr.sendSnapshot({ message: snapMsg(index), ...make() });
       assert.equal(ok, false);
       assert.deepEqual(a.raft.snapshots.slice(before.snaps), [[2n, SnapshotStatus.SnapshotFailure]]);
       assert.ok(a.raft.unreachable.includes(2n));
+      // The receiver sees the cut-off upload on its own schedule: wait for its failure, then its cleanup.
+      await waitUntil(async () => (await recvFailures()) > failuresBefore, 'receiver failure counted');
       await waitUntil(async () => (await readdir(dir)).length === 1, 'receiver cleaned up');
       assert.deepEqual(await readdir(dir), ['00000000000003e8.snap.db']);
       assert.equal(b.raft.messages.length, before.msgs);
@@ -142,6 +147,7 @@ describe('sendSnapshot between two transports', () => {
     await closed;
     assert.ok(b.logger.has(/snapshot upload made no progress/));
     assert.ok((await metricValue(b.registry, 'etcd_network_snapshot_receive_failures', { From: '1' })) >= 1);
+    await waitUntil(async () => (await readdir(dir)).length === 1, 'temp file removed');
     assert.deepEqual(await readdir(dir), ['00000000000003e8.snap.db']);
   });
 
