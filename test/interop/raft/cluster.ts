@@ -363,14 +363,17 @@ export function lastLead(n: ClusterNode): bigint {
   return e === undefined ? 0n : BigInt(`0x${String(e.lead)}`);
 }
 
-/** True when `peer` currently holds a stream of `type` open to member `n`'s server. */
+/**
+ * True when `peer` currently holds a stream of `type` open to member `n`'s server. Counted, not
+ * taken from the last event: a redialed stream opens before the replaced one's handler returns.
+ */
 export function streamOpen(n: ClusterNode, peer: bigint, type: 'message' | 'msgapp'): boolean {
   const hex = formatId(peer);
-  for (let i = n.events.items.length - 1; i >= 0; i--) {
-    const e = n.events.items[i];
-    if (e?.ev === 'stream' && e.peer === hex && e.type === type) return e.open === true;
+  let open = 0;
+  for (const e of n.events.items) {
+    if (e.ev === 'stream' && e.peer === hex && e.type === type) open += e.open === true ? 1 : -1;
   }
-  return false;
+  return open > 0;
 }
 
 /** The last applied index a member reported (0 when none yet). */

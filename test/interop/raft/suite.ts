@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatId } from '../../../src/raftpb/index.js';
-import { type ClusterSettings, MixedCluster } from './cluster.js';
+import { type ClusterSettings, MixedCluster, seededRandom } from './cluster.js';
 import type { NodeKind } from './cluster-node.js';
 import {
   assertAppliedOnce,
@@ -191,6 +191,41 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     await c.waitConverged(proposed);
     // A Go follower asks the raftwire leader.
     await assertReadIndex(c, go, 2);
+    await assertIdenticalLogs(c);
+  });
+
+  test(`${name}: 40 seeded random rounds of proposals, transfers, kills, restarts and compactions`, async (t) => {
+    const c = await start(t, 6, { snapCount: 300, catchUp: 30 });
+    const random = seededRandom(seed + 61);
+    const choose = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+    const all = c.runningIds();
+    await elect(c, choose(all));
+    const proposed = new Set<string>();
+    let down: bigint | undefined;
+    for (let round = 0; round < 40; round++) {
+      const running = c.runningIds();
+      await proposeFrom(c, choose(running), 50 + Math.floor(random() * 250), seed + 600 + round, proposed);
+      await c.waitConverged(proposed);
+      const action = choose(['transfer', 'kill', 'compact', 'none'] as const);
+      t.diagnostic(`round ${round}: ${action}${down === undefined ? '' : ` (${formatId(down)} down)`}`);
+      if (action === 'transfer') {
+        const lead = await c.waitLeader();
+        await transferTo(c, choose(running.filter((x) => x !== lead)));
+      } else if (action === 'kill' && down === undefined) {
+        down = choose(running);
+        await c.kill(down);
+        await c.waitLeader();
+      } else if (action === 'compact') {
+        await c.node(choose(running)).compact(Math.floor(random() * 50));
+      }
+      if (down !== undefined && random() < 0.4) {
+        await c.restart(down);
+        down = undefined;
+      }
+    }
+    if (down !== undefined) await c.restart(down);
+    await c.waitConverged(proposed);
+    await assertAppliedOnce(c, proposed);
     await assertIdenticalLogs(c);
   });
 }

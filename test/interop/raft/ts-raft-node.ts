@@ -230,7 +230,7 @@ export class TsRaftNode implements ClusterNode {
     if (applied <= this.snapshotIndex) return this.snapshotIndex;
     storage.createSnapshot(applied, this.confState, new Uint8Array(this.sm.hash));
     const compactIndex = applied > keep ? applied - keep : 1;
-    if (compactIndex > 1) storage.compact(compactIndex);
+    if (compactIndex >= storage.firstIndex()) storage.compact(compactIndex);
     this.snapshotIndex = applied;
     return applied;
   }

@@ -339,7 +339,7 @@ func (n *raftNode) snapshot(keep uint64) uint64 {
 	if n.appliedIndex > keep {
 		compactIndex = n.appliedIndex - keep
 	}
-	if compactIndex > 1 {
+	if first, _ := n.storage.FirstIndex(); compactIndex >= first {
 		must(n.storage.Compact(compactIndex))
 	}
 	n.snapshotIndex = n.appliedIndex
