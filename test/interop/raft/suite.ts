@@ -54,8 +54,10 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     await c.waitConverged(proposed);
     assert.equal(proposed.size, 3000);
     await assertAppliedOnce(c, proposed);
+    // A follower more than 200 entries behind a compacting leader gets a snapshot, which resets its
+    // own record; the chain value still covers the whole history.
     const compared = await assertIdenticalLogs(c);
-    assert.ok(compared >= 3 * 3000, `compared ${compared} entries`);
+    assert.ok(compared > 0, `compared ${compared} entries`);
     for (const m of await c.snapshotAll()) {
       const who = `${m.kind} ${formatId(m.id)}`;
       const { snapshotIndex, applied, firstIndex } = m.status;
@@ -113,6 +115,8 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     const snapAt = await c.node(ts).compact(0);
     assert.equal((await c.node(ts).status()).firstIndex, snapAt + 1);
     const goBack = await c.restart(go);
+    const goReady = await goBack.events.waitFor('ready', (e) => e.ev === 'ready');
+    assert.ok(Number(goReady.lastIndex) < snapAt, 'the Go log ends before the snapshot: only MsgSnap helps');
     const applied = await goBack.events.waitFor('snapshotApplied on Go', (e) => e.ev === 'snapshotApplied');
     assert.ok(Number(applied.index) >= snapAt, `Go installed snapshot ${applied.index} ≥ ${snapAt}`);
     await proposeFrom(c, go, 200, seed + 33, proposed);
@@ -126,6 +130,8 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     const goSnapAt = await c.node(go).compact(0);
     assert.equal((await c.node(go).status()).firstIndex, goSnapAt + 1);
     const tsBack = await c.restart(ts);
+    const tsReady = await tsBack.events.waitFor('ready', (e) => e.ev === 'ready');
+    assert.ok(Number(tsReady.lastIndex) < goSnapAt, 'the raftwire log ends before the snapshot');
     const tsApplied = await tsBack.events.waitFor(
       'snapshotApplied on raftwire',
       (e) => e.ev === 'snapshotApplied',
@@ -137,6 +143,7 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     await proposeFrom(c, ts, 200, seed + 35, proposed);
     await c.waitConverged(proposed);
     await assertIdenticalLogs(c);
+    await assertAppliedOnce(c, proposed);
     const st = await c.node(ts).status();
     assert.equal(st.snapshotIndex, tsApplied.index, 'raftwire member continued from the Go snapshot');
   });
@@ -173,6 +180,7 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
       assert.deepEqual((await c.node(id).status()).voters, rest, `voters on ${formatId(id)}`);
     await proposeFrom(c, 5n, 200, seed + 44, proposed);
     await c.waitConverged(proposed);
+    await assertAppliedOnce(c, proposed);
     await assertIdenticalLogs(c);
   });
 
@@ -191,6 +199,7 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     await c.waitConverged(proposed);
     // A Go follower asks the raftwire leader.
     await assertReadIndex(c, go, 2);
+    await assertAppliedOnce(c, proposed);
     await assertIdenticalLogs(c);
   });
 

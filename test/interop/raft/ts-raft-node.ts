@@ -168,7 +168,12 @@ export class TsRaftNode implements ClusterNode {
             opts.peers.map((p) => ({ id: p.id })),
           );
     this.node = node;
-    this.events.push({ ev: 'ready', restarted: restarting, snapshotIndex: this.snapshotIndex });
+    this.events.push({
+      ev: 'ready',
+      restarted: restarting,
+      snapshotIndex: this.snapshotIndex,
+      lastIndex: storage.lastIndex(),
+    });
     // The state machine starts at the stored snapshot.
     if (this.snapshotIndex > 0) this.events.push({ ev: 'applied', index: this.snapshotIndex });
   }
@@ -307,9 +312,11 @@ export class TsRaftNode implements ClusterNode {
     if (this.stopped) return;
     this.stopped = true;
     this.node?.stop();
-    await this.transport?.stop();
+    // Cut every inbound connection before the transport says goodbye on its own.
     this.server.closeAllConnections();
+    await this.transport?.stop();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
     this.events.push({ ev: 'exit' });
   }
 
