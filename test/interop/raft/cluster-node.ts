@@ -35,6 +35,8 @@ export interface StartOptions {
   readonly snapCount?: number;
   /** Entries kept before an automatic snapshot's index when compacting. */
   readonly catchUp?: number;
+  /** Two-phase elections (etcd's --pre-vote; default off as in etcd 3.4). */
+  readonly preVote?: boolean;
 }
 
 /** A member's status as reported by its harness. */
@@ -78,6 +80,9 @@ export interface ClusterNode {
   log(from?: number): Promise<MemberLog>;
   /** Snapshots at the applied index now and compacts, keeping `keep` entries before it. */
   compact(keep: number): Promise<number>;
+  /** Isolates the member: its transport drops everything it sends and receives on streams. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   /** Graceful stop. */
   stop(): Promise<void>;
   /** Abrupt stop (SIGKILL for Go). Durable state survives for a restart. */

@@ -106,6 +106,7 @@ export class GoRaftNode implements ClusterNode {
       electionTick: opts.electionTick ?? 10,
       snapCount: opts.snapCount ?? 0,
       catchUp: opts.catchUp ?? 0,
+      preVote: opts.preVote ?? false,
     });
   }
 
@@ -123,6 +124,14 @@ export class GoRaftNode implements ClusterNode {
 
   async readIndex(rctx: Uint8Array): Promise<void> {
     await this.request('readIndex', { rctx: toHex(rctx) });
+  }
+
+  async pause(): Promise<void> {
+    await this.request('pause');
+  }
+
+  async resume(): Promise<void> {
+    await this.request('resume');
   }
 
   async campaign(): Promise<void> {

@@ -29,9 +29,12 @@ export class NodeEvents {
     return undefined;
   }
 
-  /** Resolves with the first event (past or future) matching `pred`; rejects after `timeoutMs`. */
-  waitFor(what: string, pred: (e: NodeEvent) => boolean, timeoutMs = 10_000): Promise<NodeEvent> {
-    const found = this.items.find(pred);
+  /**
+   * Resolves with the first event (past, from position `since` on, or future) matching `pred`;
+   * rejects after `timeoutMs`.
+   */
+  waitFor(what: string, pred: (e: NodeEvent) => boolean, timeoutMs = 10_000, since = 0): Promise<NodeEvent> {
+    const found = this.items.slice(since).find(pred);
     if (found !== undefined) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

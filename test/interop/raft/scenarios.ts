@@ -11,7 +11,8 @@ const BATCH = 100;
 
 /**
  * Proposes `count` payloads through member `id` in batches (each 8..72 seeded random bytes prefixed by
- * the proposer and sequence number, so every payload is unique), adding their hex to `into`.
+ * the proposer and sequence number, so every payload is unique), adding their hex to `into`. Pass
+ * `knownLeader` when some member cannot agree on the leader (isolated).
  */
 export async function proposeFrom(
   c: MixedCluster,
@@ -19,9 +20,10 @@ export async function proposeFrom(
   count: number,
   seed: number,
   into: Set<string>,
+  knownLeader?: bigint,
 ): Promise<void> {
   const node = c.node(id);
-  const leader = await c.waitLeader();
+  const leader = knownLeader ?? (await c.waitLeader());
   // A follower forwards its proposals (MsgProp): they must not meet the pipeline's 64 slots.
   if (leader !== id) await c.waitMessageStream(id, leader);
   const random = seededRandom(seed);
@@ -147,4 +149,39 @@ export async function assertReadIndex(c: MixedCluster, follower: bigint, n: numb
   assert.ok(index >= before, `read index ${index} ≥ commit ${before} seen before asking`);
   assert.ok(index <= leaderCommit, `read index ${index} ≤ leader commit ${leaderCommit}`);
   return index;
+}
+
+/**
+ * PreVote: isolates `victim` (its transport drops everything), proposes through the leader while
+ * it is cut off, and checks that the victim became a pre-candidate without raising its term, and
+ * that once reconnected it follows the same leader in the same term and catches up.
+ */
+export async function assertIsolationHarmless(
+  c: MixedCluster,
+  victim: bigint,
+  proposed: Set<string>,
+  seed: number,
+): Promise<void> {
+  const leader = await c.waitLeader();
+  assert.notEqual(leader, victim);
+  const { term } = await c.node(leader).status();
+  const v = c.node(victim);
+  const mark = v.events.items.length;
+  await v.pause();
+  await v.events.waitFor(
+    `${v.kind} ${formatId(victim)} losing its leader`,
+    (e) => e.ev === 'leaderChanged' && e.lead === '0',
+    20_000,
+    mark,
+  );
+  await proposeFrom(c, leader, 100, seed, proposed, leader);
+  const cut = await v.status();
+  assert.equal(cut.state, 'StatePreCandidate', `${v.kind} ${formatId(victim)} is a pre-candidate`);
+  assert.equal(cut.term, term, 'a pre-candidate does not raise its term');
+  await v.resume();
+  assert.equal(await c.waitLeader(leader), leader);
+  await c.waitConverged(proposed);
+  for (const id of c.runningIds()) {
+    assert.equal((await c.node(id).status()).term, term, `${formatId(id)} still in term ${term}`);
+  }
 }

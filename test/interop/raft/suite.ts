@@ -10,6 +10,7 @@ import type { NodeKind } from './cluster-node.js';
 import {
   assertAppliedOnce,
   assertIdenticalLogs,
+  assertIsolationHarmless,
   assertReadIndex,
   elect,
   pick,
@@ -238,6 +239,22 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     }
     if (down !== undefined) await c.restart(down);
     await c.waitConverged(proposed);
+    await assertAppliedOnce(c, proposed);
+    await assertIdenticalLogs(c);
+  });
+
+  test(`${name}: PreVote: an isolated member of either kind rejoins without disrupting the leader`, async (t) => {
+    const c = await start(t, 7, { preVote: true });
+    const go = pick(c, 'go');
+    await elect(c, go);
+    const proposed = new Set<string>();
+    await proposeFrom(c, pick(c, 'ts'), 100, seed + 71, proposed);
+    await c.waitConverged(proposed);
+    // A raftwire follower cut off from a Go leader, then a Go follower from a raftwire leader.
+    await assertIsolationHarmless(c, pick(c, 'ts'), proposed, seed + 72);
+    const ts = pick(c, 'ts');
+    await transferTo(c, ts);
+    await assertIsolationHarmless(c, pick(c, 'go'), proposed, seed + 73);
     await assertAppliedOnce(c, proposed);
     await assertIdenticalLogs(c);
   });

@@ -131,6 +131,7 @@ export class TsRaftNode implements ClusterNode {
       maxInflightMsgs: 256,
       maxUncommittedEntriesSize: 1 << 30,
       checkQuorum: true,
+      preVote: opts.preVote ?? false,
       random: this.random,
     };
     const nodeOpts = {
@@ -146,8 +147,12 @@ export class TsRaftNode implements ClusterNode {
       probeIntervalMs: 0,
       raft: {
         process: (m: Message) => {
-          if (!this.stopped) this.node?.step(m);
-          return Promise.resolve();
+          try {
+            if (!this.stopped) this.node?.step(m);
+            return Promise.resolve();
+          } catch (e) {
+            return Promise.reject(e);
+          }
         },
         isIdRemoved: (id) => this.removed.has(id),
         reportUnreachable: (id) => this.node?.reportUnreachable(id),
@@ -268,6 +273,16 @@ export class TsRaftNode implements ClusterNode {
 
   async readIndex(rctx: Uint8Array): Promise<void> {
     await this.running().readIndex(rctx);
+  }
+
+  async pause(): Promise<void> {
+    this.running();
+    this.transport?.pause();
+  }
+
+  async resume(): Promise<void> {
+    this.running();
+    this.transport?.resume();
   }
 
   async campaign(): Promise<void> {

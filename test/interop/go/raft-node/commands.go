@@ -56,6 +56,13 @@ func (n *raftNode) run(c command) (map[string]interface{}, error) {
 			return nil, err
 		}
 		return nil, n.node.ReadIndex(ctx, rctx)
+	case "pause":
+		// rafthttp's test hook: drop everything sent and received on the streams.
+		n.transport.Pause()
+		return nil, nil
+	case "resume":
+		n.transport.Resume()
+		return nil, nil
 	case "campaign":
 		return nil, n.node.Campaign(ctx)
 	case "status":

@@ -18,6 +18,7 @@ type command struct {
 	ElectionTick int          `json:"electionTick"`
 	SnapCount    uint64       `json:"snapCount"`
 	CatchUp      uint64       `json:"catchUp"`
+	PreVote      bool         `json:"preVote"`
 	// propose: several payloads proposed in order
 	Data []string `json:"data"`
 	// proposeConfChange

@@ -102,6 +102,7 @@ func startNode(c command, dir string, ln net.Listener, ev *eventWriter) (*raftNo
 		MaxInflightMsgs:           256,
 		MaxUncommittedEntriesSize: 1 << 30,
 		CheckQuorum:               true,
+		PreVote:                   c.PreVote,
 		Logger:                    &raft.DefaultLogger{Logger: log.New(os.Stderr, "raft ", log.LstdFlags)},
 	}
 	if oldWAL || c.Join {
