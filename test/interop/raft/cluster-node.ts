@@ -21,6 +21,9 @@ export interface MemberSpec {
   readonly url: string;
 }
 
+/** The V1 conf changes the harnesses propose. */
+export type ConfChangeKind = 'add' | 'addLearner' | 'remove';
+
 /** Options of `start`, the same for both kinds. */
 export interface StartOptions {
   /** Every member of the cluster (this one included), for the transport and bootstrap. */
@@ -52,6 +55,7 @@ export interface MemberStatus {
   readonly hash: string;
   readonly state: string;
   readonly voters: readonly bigint[];
+  readonly learners: readonly bigint[];
 }
 
 /** The entries a member applied (since its last start or installed snapshot) and its chain value. */
@@ -71,8 +75,11 @@ export interface ClusterNode {
   start(opts: StartOptions): Promise<void>;
   /** Proposes each payload in order; resolves when raft accepted all of them. */
   propose(data: readonly Uint8Array[]): Promise<void>;
-  /** Proposes a V1 conf change (AddNode with the member's URL as context, or RemoveNode). */
-  proposeConfChange(type: 'add' | 'remove', nodeId: bigint, context?: string): Promise<void>;
+  /**
+   * Proposes a V1 conf change: AddNode (also promotes a learner) or AddLearnerNode with the
+   * member's URL as context, or RemoveNode.
+   */
+  proposeConfChange(type: ConfChangeKind, nodeId: bigint, context?: string): Promise<void>;
   transferLeader(transferee: bigint): Promise<void>;
   readIndex(rctx: Uint8Array): Promise<void>;
   campaign(): Promise<void>;

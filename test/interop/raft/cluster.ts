@@ -152,24 +152,35 @@ export class MixedCluster {
   }
 
   /**
-   * Creates a new member `id` of `kind`, proposes its addition (V1 AddNode with its URL as context)
-   * through `via`, and starts it as a joiner once the change is applied by `via`.
+   * Creates a new member `id` of `kind`, proposes its addition (V1 AddNode, or AddLearnerNode when
+   * `learner`, with its URL as context) through `via`, and starts it as a joiner once every
+   * member applied the change.
    */
-  async addMember(id: bigint, kind: NodeKind, via: bigint): Promise<ClusterNode> {
+  async addMember(id: bigint, kind: NodeKind, via: bigint, learner = false): Promise<ClusterNode> {
     const m = await this.create(id, kind);
     const proposer = this.node(via);
-    await proposer.proposeConfChange('add', id, m.node.url);
+    await proposer.proposeConfChange(learner ? 'addLearner' : 'add', id, m.node.url);
     // Applied everywhere before anything else happens: the leader refuses a second conf change
     // while one is pending (it becomes an empty entry).
     const others = this.runningIds();
     await this.waitUntil(`member ${formatId(id)} added on every member`, async () => {
       const sts = await Promise.all(others.map((x) => this.node(x).status()));
-      return sts.every((s) => s.voters.includes(id));
+      return sts.every((s) => (learner ? s.learners : s.voters).includes(id));
     });
     this.peers = [...this.peers, { id, url: m.node.url }];
     await m.node.start({ ...this.settings, peers: this.peers, join: true });
     m.running = true;
     return m.node;
+  }
+
+  /** Promotes learner `id` to voter (V1 AddNode) through `via`; waits until every member applied it. */
+  async promote(id: bigint, via: bigint): Promise<void> {
+    await this.node(via).proposeConfChange('add', id, this.node(id).url);
+    const all = this.runningIds();
+    await this.waitUntil(`learner ${formatId(id)} promoted on every member`, async () => {
+      const sts = await Promise.all(all.map((x) => this.node(x).status()));
+      return sts.every((s) => s.voters.includes(id) && !s.learners.includes(id));
+    });
   }
 
   /** Proposes removing `id` through `via` and waits until every other running member applied it. */

@@ -9,7 +9,14 @@ import { createInterface } from 'node:readline';
 import { formatId, parseId } from '../../../src/raftpb/index.js';
 import { goBinary } from '../../support/go.js';
 import { toHex } from '../../support/hex.js';
-import type { ClusterNode, MemberLog, MemberStatus, NodeEvent, StartOptions } from './cluster-node.js';
+import type {
+  ClusterNode,
+  ConfChangeKind,
+  MemberLog,
+  MemberStatus,
+  NodeEvent,
+  StartOptions,
+} from './cluster-node.js';
 import { NodeEvents } from './node-events.js';
 import type { LoggedEntry } from './state-machine.js';
 
@@ -114,7 +121,7 @@ export class GoRaftNode implements ClusterNode {
     await this.request('propose', { data: data.map(toHex) });
   }
 
-  async proposeConfChange(type: 'add' | 'remove', nodeId: bigint, context = ''): Promise<void> {
+  async proposeConfChange(type: ConfChangeKind, nodeId: bigint, context = ''): Promise<void> {
     await this.request('proposeConfChange', { type, nodeId: formatId(nodeId), context });
   }
 
@@ -151,6 +158,7 @@ export class GoRaftNode implements ClusterNode {
       hash: String(r.hash),
       state: String(r.state),
       voters: (r.voters as string[]).map(parseId),
+      learners: (r.learners as string[]).map(parseId),
     };
   }
 

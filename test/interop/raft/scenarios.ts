@@ -7,12 +7,28 @@ import { formatId } from '../../../src/raftpb/index.js';
 import { toHex } from '../../support/hex.js';
 import { lastApplied, logDifferences, type MixedCluster, seededRandom } from './cluster.js';
 
-const BATCH = 100;
+const BATCH_ENTRIES = 100;
+const BATCH_BYTES = 4 << 20;
+
+/** `n` seeded random bytes, drawn 32 bits at a time. */
+function randomBytes(n: number, random: () => number): Uint8Array {
+  const words = new Uint32Array(Math.ceil(n / 4));
+  for (let i = 0; i < words.length; i++) words[i] = Math.floor(random() * 4294967296);
+  return new Uint8Array(words.buffer, 0, n);
+}
+
+/** Options of `proposeFrom`. */
+export interface ProposeOptions {
+  /** The leader, when some member cannot agree on it (isolated); else awaited. */
+  readonly knownLeader?: bigint;
+  /** Random tail size range in bytes (default 8..72). */
+  readonly minBytes?: number;
+  readonly maxBytes?: number;
+}
 
 /**
- * Proposes `count` payloads through member `id` in batches (each 8..72 seeded random bytes prefixed by
- * the proposer and sequence number, so every payload is unique), adding their hex to `into`. Pass
- * `knownLeader` when some member cannot agree on the leader (isolated).
+ * Proposes `count` payloads through member `id` in batches (each a seeded random tail prefixed by
+ * the proposer, seed and sequence number, so every payload is unique), adding their hex to `into`.
  */
 export async function proposeFrom(
   c: MixedCluster,
@@ -20,26 +36,31 @@ export async function proposeFrom(
   count: number,
   seed: number,
   into: Set<string>,
-  knownLeader?: bigint,
+  opts: ProposeOptions = {},
 ): Promise<void> {
   const node = c.node(id);
-  const leader = knownLeader ?? (await c.waitLeader());
+  const leader = opts.knownLeader ?? (await c.waitLeader());
   // A follower forwards its proposals (MsgProp): they must not meet the pipeline's 64 slots.
   if (leader !== id) await c.waitMessageStream(id, leader);
   const random = seededRandom(seed);
-  for (let i = 0; i < count; i += BATCH) {
-    const batch: Uint8Array[] = [];
-    for (let j = i; j < Math.min(count, i + BATCH); j++) {
-      const tail = new Uint8Array(8 + Math.floor(random() * 64));
-      for (let k = 0; k < tail.length; k++) tail[k] = Math.floor(random() * 256);
-      const head = new TextEncoder().encode(`${node.kind}${formatId(node.id)}/${seed}/${j}:`);
-      const data = new Uint8Array(head.length + tail.length);
-      data.set(head);
-      data.set(tail, head.length);
-      into.add(toHex(data));
-      batch.push(data);
+  const min = opts.minBytes ?? 8;
+  const span = (opts.maxBytes ?? 72) - min;
+  let batch: Uint8Array[] = [];
+  let bytes = 0;
+  for (let j = 0; j < count; j++) {
+    const tail = randomBytes(min + Math.floor(random() * span), random);
+    const head = new TextEncoder().encode(`${node.kind}${formatId(node.id)}/${seed}/${j}:`);
+    const data = new Uint8Array(head.length + tail.length);
+    data.set(head);
+    data.set(tail, head.length);
+    into.add(toHex(data));
+    batch.push(data);
+    bytes += data.length;
+    if (batch.length === BATCH_ENTRIES || bytes >= BATCH_BYTES || j === count - 1) {
+      await node.propose(batch);
+      batch = [];
+      bytes = 0;
     }
-    await node.propose(batch);
   }
 }
 
@@ -174,7 +195,7 @@ export async function assertIsolationHarmless(
     20_000,
     mark,
   );
-  await proposeFrom(c, leader, 100, seed, proposed, leader);
+  await proposeFrom(c, leader, 100, seed, proposed, { knownLeader: leader });
   const cut = await v.status();
   assert.equal(cut.state, 'StatePreCandidate', `${v.kind} ${formatId(victim)} is a pre-candidate`);
   assert.equal(cut.term, term, 'a pre-candidate does not raise its term');

@@ -258,4 +258,58 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     await assertAppliedOnce(c, proposed);
     await assertIdenticalLogs(c);
   });
+
+  test(`${name}: learners of both kinds catch up on 100-300 KB entries, propose, and are promoted`, async (t) => {
+    // The raftwire members share this process's event loop with the harness, which generates,
+    // hex-encodes and JSON-encodes megabytes here: 50 ticks (1-2 s) keep that CPU from looking
+    // like a dead leader to the Go members (with ElectionTick 10 it did; pre-generated payloads
+    // did not, so it is the harness, not raftwire).
+    const c = await start(t, 8, { electionTick: 50 });
+    const ts = pick(c, 'ts');
+    const go = pick(c, 'go');
+    await elect(c, ts);
+    const proposed = new Set<string>();
+    const large = { minBytes: 100_000, maxBytes: 300_000 };
+    await Promise.all([
+      proposeFrom(c, ts, 30, seed + 81, proposed, large),
+      proposeFrom(c, go, 30, seed + 82, proposed, large),
+    ]);
+    await c.waitConverged(proposed);
+    // V1 AddLearnerNode: a Go learner through raftwire, a raftwire learner through Go.
+    await c.addMember(4n, 'go', ts, true);
+    await c.addMember(5n, 'ts', go, true);
+    await c.waitConverged(proposed);
+    for (const id of c.runningIds()) {
+      const st = await c.node(id).status();
+      assert.deepEqual(
+        [st.voters, st.learners],
+        [
+          [1n, 2n, 3n],
+          [4n, 5n],
+        ],
+        `configuration on ${formatId(id)}`,
+      );
+    }
+    // Learners forward proposals too.
+    await Promise.all([
+      proposeFrom(c, 4n, 20, seed + 83, proposed, large),
+      proposeFrom(c, 5n, 20, seed + 84, proposed, large),
+    ]);
+    await c.waitConverged(proposed);
+    await c.promote(4n, go);
+    await c.promote(5n, ts);
+    await transferTo(c, 4n);
+    await proposeFrom(c, 5n, 200, seed + 85, proposed);
+    await c.waitConverged(proposed);
+    for (const id of c.runningIds()) {
+      const st = await c.node(id).status();
+      assert.deepEqual(
+        [st.voters, st.learners],
+        [[1n, 2n, 3n, 4n, 5n], []],
+        `configuration on ${formatId(id)}`,
+      );
+    }
+    await assertAppliedOnce(c, proposed);
+    await assertIdenticalLogs(c);
+  });
 }

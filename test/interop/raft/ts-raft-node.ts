@@ -23,11 +23,16 @@ import {
 } from '../../../src/raftpb/index.js';
 import { Transport } from '../../../src/transport/index.js';
 import { toHex } from '../../support/hex.js';
-import type { ClusterNode, MemberLog, MemberStatus, StartOptions } from './cluster-node.js';
+import type { ClusterNode, ConfChangeKind, MemberLog, MemberStatus, StartOptions } from './cluster-node.js';
 import { NodeEvents } from './node-events.js';
 import { ChainStateMachine } from './state-machine.js';
 
 const CLUSTER_ID = 0x1000n;
+const CONF_CHANGE_TYPES = {
+  add: ConfChangeType.ConfChangeAddNode,
+  addLearner: ConfChangeType.ConfChangeAddLearnerNode,
+  remove: ConfChangeType.ConfChangeRemoveNode,
+} as const;
 const PROPOSE_TIMEOUT_MS = 10_000;
 
 /** What survives a TS member's restart: its storage. */
@@ -224,7 +229,7 @@ export class TsRaftNode implements ClusterNode {
     const node = this.node as Node;
     this.confState = node.applyConfChange(cc);
     const transport = this.transport as Transport;
-    if (cc.type === ConfChangeType.ConfChangeAddNode) {
+    if (cc.type === ConfChangeType.ConfChangeAddNode || cc.type === ConfChangeType.ConfChangeAddLearnerNode) {
       const url = cc.context === undefined ? '' : Buffer.from(cc.context).toString();
       if (cc.nodeId !== this.id && url !== '') transport.addPeer(cc.nodeId, [url]);
     } else if (cc.type === ConfChangeType.ConfChangeRemoveNode) {
@@ -257,10 +262,10 @@ export class TsRaftNode implements ClusterNode {
     for (const d of data) await node.propose(d, { signal });
   }
 
-  async proposeConfChange(type: 'add' | 'remove', nodeId: bigint, context = ''): Promise<void> {
+  async proposeConfChange(type: ConfChangeKind, nodeId: bigint, context = ''): Promise<void> {
     const cc: ConfChange = {
       id: 0n,
-      type: type === 'add' ? ConfChangeType.ConfChangeAddNode : ConfChangeType.ConfChangeRemoveNode,
+      type: CONF_CHANGE_TYPES[type],
       nodeId,
       context: context === '' ? undefined : new Uint8Array(Buffer.from(context)),
     };
@@ -306,6 +311,7 @@ export class TsRaftNode implements ClusterNode {
         ['StateFollower', 'StateCandidate', 'StateLeader', 'StatePreCandidate'][st.softState.raftState] ??
         '?',
       voters: [...this.confState.voters],
+      learners: [...this.confState.learners],
     };
   }
 

@@ -39,6 +39,8 @@ func (n *raftNode) run(c command) (map[string]interface{}, error) {
 			cc.Type = raftpb.ConfChangeAddNode
 		case "remove":
 			cc.Type = raftpb.ConfChangeRemoveNode
+		case "addLearner":
+			cc.Type = raftpb.ConfChangeAddLearnerNode
 		default:
 			return nil, fmt.Errorf("unknown conf change type %q", c.Type)
 		}
@@ -78,6 +80,7 @@ func (n *raftNode) run(c command) (map[string]interface{}, error) {
 			out["lastIndex"], _ = n.storage.LastIndex()
 			out["hash"] = hex.EncodeToString(n.hash[:])
 			out["voters"] = idStrings(n.confState.Voters)
+			out["learners"] = idStrings(n.confState.Learners)
 		})
 		return out, err
 	case "log":

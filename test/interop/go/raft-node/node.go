@@ -296,7 +296,7 @@ func (n *raftNode) apply(e raftpb.Entry) {
 	must(cc.Unmarshal(e.Data))
 	n.confState = *n.node.ApplyConfChange(cc)
 	switch cc.Type {
-	case raftpb.ConfChangeAddNode:
+	case raftpb.ConfChangeAddNode, raftpb.ConfChangeAddLearnerNode:
 		if cc.NodeID != n.id && len(cc.Context) > 0 {
 			n.transport.AddPeer(types.ID(cc.NodeID), []string{string(cc.Context)})
 		}
