@@ -40,6 +40,8 @@ export interface StartOptions {
   readonly catchUp?: number;
   /** Two-phase elections (etcd's --pre-vote; default off as in etcd 3.4). */
   readonly preVote?: boolean;
+  /** raftwire members only: asynchronous storage writes instead of Ready/Advance (Go ignores it). */
+  readonly asyncStorageWrites?: boolean;
 }
 
 /** A member's status as reported by its harness. */

@@ -312,4 +312,33 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     await assertAppliedOnce(c, proposed);
     await assertIdenticalLogs(c);
   });
+
+  test(`${name}: raftwire with asynchronous storage writes: proposals, transfers, kill and restart`, async (t) => {
+    const c = await start(t, 9, { asyncStorageWrites: true, snapCount: 500, catchUp: 100 });
+    const ts = pick(c, 'ts');
+    const go = pick(c, 'go');
+    await elect(c, ts);
+    const proposed = new Set<string>();
+    await Promise.all([
+      proposeFrom(c, ts, 500, seed + 91, proposed),
+      proposeFrom(c, go, 500, seed + 92, proposed),
+    ]);
+    await c.waitConverged(proposed);
+    await transferTo(c, go);
+    await Promise.all([
+      proposeFrom(c, ts, 500, seed + 93, proposed),
+      proposeFrom(c, go, 500, seed + 94, proposed),
+    ]);
+    await c.waitConverged(proposed);
+    // A raftwire member (follower now) killed and restarted from what its append thread stored.
+    await c.kill(ts);
+    await proposeFrom(c, go, 300, seed + 95, proposed);
+    await c.restart(ts);
+    await c.waitConverged(proposed);
+    await transferTo(c, ts);
+    await proposeFrom(c, go, 300, seed + 96, proposed);
+    await c.waitConverged(proposed);
+    await assertAppliedOnce(c, proposed);
+    await assertIdenticalLogs(c);
+  });
 }

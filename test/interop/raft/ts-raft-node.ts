@@ -16,10 +16,15 @@ import {
   ConfChangeType,
   type ConfState,
   decodeConfChange,
+  type Entry,
   EntryType,
+  type HardState,
   isEmptyHardState,
+  LOCAL_APPEND_THREAD,
+  LOCAL_APPLY_THREAD,
   type Message,
   NONE,
+  type Snapshot,
 } from '../../../src/raftpb/index.js';
 import { Transport } from '../../../src/transport/index.js';
 import { toHex } from '../../support/hex.js';
@@ -73,6 +78,7 @@ export class TsRaftNode implements ClusterNode {
   };
   private snapshotIndex = 0;
   private snapCount = 0;
+  private asyncStorageWrites = false;
   private catchUp = 0;
   private lead = NONE;
   private readonly removed = new Set<bigint>();
@@ -122,6 +128,7 @@ export class TsRaftNode implements ClusterNode {
     const storage = this.disk.storage;
     this.snapCount = opts.snapCount ?? 0;
     this.catchUp = opts.catchUp ?? 0;
+    this.asyncStorageWrites = opts.asyncStorageWrites ?? false;
     const snap = storage.snapshot();
     this.sm.restore(snap.metadata.index, snap.data);
     this.snapshotIndex = snap.metadata.index;
@@ -137,6 +144,7 @@ export class TsRaftNode implements ClusterNode {
       maxUncommittedEntriesSize: 1 << 30,
       checkQuorum: true,
       preVote: opts.preVote ?? false,
+      asyncStorageWrites: this.asyncStorageWrites,
       random: this.random,
     };
     const nodeOpts = {
@@ -190,38 +198,81 @@ export class TsRaftNode implements ClusterNode {
 
   private handleReady(rd: Ready): void {
     if (this.stopped) return;
-    const storage = this.disk.storage;
     const node = this.node as Node;
-    const transport = this.transport as Transport;
     if (rd.softState !== undefined && rd.softState.lead !== this.lead) {
       this.lead = rd.softState.lead;
       this.events.push({ ev: 'leaderChanged', lead: this.lead.toString(16), term: node.rawNode.raft.term });
     }
-    if (rd.snapshot !== undefined) {
-      storage.applySnapshot(rd.snapshot);
-      const md = rd.snapshot.metadata;
-      this.sm.restore(md.index, rd.snapshot.data);
+    for (const rs of rd.readStates) {
+      this.events.push({ ev: 'readState', index: rs.index, rctx: toHex(rs.requestCtx) });
+    }
+    if (this.asyncStorageWrites) {
+      this.handleAsync(rd.messages);
+      return;
+    }
+    const hs = rd.hardState;
+    this.persist(rd.snapshot, isEmptyHardState(hs) ? undefined : hs, rd.entries);
+    (this.transport as Transport).send(rd.messages);
+    if (rd.committedEntries.length > 0 || rd.snapshot !== undefined) this.applyEntries(rd.committedEntries);
+  }
+
+  /**
+   * Asynchronous storage writes: peers' messages go out at once; MsgStorageAppend is persisted,
+   * then its responses are sent (to peers) or stepped back (to this node); MsgStorageApply is
+   * applied, then its response stepped back. In order, per local target.
+   */
+  private handleAsync(messages: readonly Message[]): void {
+    const node = this.node as Node;
+    const transport = this.transport as Transport;
+    for (const m of messages) {
+      if (m.to === LOCAL_APPEND_THREAD) {
+        const hs = m.term !== 0 || m.commit !== 0 || (m.vote ?? NONE) !== NONE;
+        this.persist(
+          m.snapshot,
+          hs ? { term: m.term, vote: m.vote ?? NONE, commit: m.commit } : undefined,
+          m.entries,
+        );
+        if (m.snapshot !== undefined) this.applyEntries([]);
+      } else if (m.to === LOCAL_APPLY_THREAD) {
+        this.applyEntries(m.entries);
+      } else {
+        transport.send([m]);
+        continue;
+      }
+      for (const r of m.responses ?? []) {
+        if (r.to === this.id) node.step(r);
+        else transport.send([r]);
+      }
+    }
+  }
+
+  /** Writes a snapshot, hard state and entries to the member's storage (its "WAL"). */
+  private persist(snapshot: Snapshot | undefined, hs: HardState | undefined, entries: Entry[]): void {
+    const storage = this.disk.storage;
+    if (snapshot !== undefined) {
+      storage.applySnapshot(snapshot);
+      const md = snapshot.metadata;
+      this.sm.restore(md.index, snapshot.data);
       this.snapshotIndex = md.index;
       this.confState = md.confState;
       this.events.push({ ev: 'snapshotApplied', index: md.index });
     }
-    if (!isEmptyHardState(rd.hardState)) storage.setHardState(rd.hardState);
-    storage.append(rd.entries);
-    transport.send(rd.messages);
-    for (const rs of rd.readStates) {
-      this.events.push({ ev: 'readState', index: rs.index, rctx: toHex(rs.requestCtx) });
+    if (hs !== undefined) storage.setHardState(hs);
+    storage.append(entries);
+  }
+
+  /** Applies committed entries (skipping those a snapshot covers), reports, maybe snapshots. */
+  private applyEntries(entries: readonly Entry[]): void {
+    for (const e of entries) {
+      if (e.index <= this.sm.appliedIndex) continue;
+      this.sm.apply(e);
+      if (e.type === EntryType.EntryConfChange) {
+        this.applyConfChange(decodeConfChange(e.data ?? new Uint8Array(0)), e.index);
+      }
     }
-    if (rd.committedEntries.length > 0 || rd.snapshot !== undefined) {
-      for (const e of rd.committedEntries) {
-        if (e.index <= this.sm.appliedIndex) continue;
-        this.sm.apply(e);
-        if (e.type === EntryType.EntryConfChange)
-          this.applyConfChange(decodeConfChange(e.data ?? new Uint8Array(0)), e.index);
-      }
-      this.events.push({ ev: 'applied', index: this.sm.appliedIndex });
-      if (this.snapCount > 0 && this.sm.appliedIndex - this.snapshotIndex >= this.snapCount) {
-        this.snapshot(this.catchUp);
-      }
+    this.events.push({ ev: 'applied', index: this.sm.appliedIndex });
+    if (this.snapCount > 0 && this.sm.appliedIndex - this.snapshotIndex >= this.snapCount) {
+      this.snapshot(this.catchUp);
     }
   }
 
