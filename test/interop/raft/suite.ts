@@ -26,7 +26,9 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     salt: number,
     settings: ClusterSettings = {},
   ): Promise<MixedCluster> => {
-    const c = await MixedCluster.start(kinds, settings, seed + salt);
+    // ElectionTick 25 × 20 ms: 0.5-1 s election timeouts, so CPU contention on a shared machine
+    // does not look like a dead leader (raft drops forwarded proposals on a leader change).
+    const c = await MixedCluster.start(kinds, { electionTick: 25, ...settings }, seed + salt);
     t.after(() => c.close());
     return c;
   };
