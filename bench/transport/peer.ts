@@ -3,11 +3,11 @@
  * up like the Go twin (go/main.go) and driven by the coordinator (main.ts) with the same JSON-line
  * protocol. Run as `node dist/bench/transport/peer.js sender|receiver [--refuse-streams]`.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type Socket, connect as tcpConnect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { type Entry, type Message, MessageType } from '../../src/raftpb/index.js';
-import { type Raft, Transport } from '../../src/transport/index.js';
+import { createPeerServer, type Raft, Transport } from '../../src/transport/index.js';
 import { caseShape, SEND_BATCH } from './cases.js';
 
 const CLUSTER_ID = 0x1000n;
@@ -365,7 +365,10 @@ async function run(c: Command): Promise<Record<string, unknown>> {
 async function main(): Promise<void> {
   await tr.start();
   const handler = tr.handler();
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  // raftwire's peer server (as an application would run it), with a counting request listener.
+  const server = createPeerServer(tr);
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '';
     if (url.startsWith('/raft/stream/')) {
       if (refuseStreams) {

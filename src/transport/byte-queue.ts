@@ -58,18 +58,23 @@ export class ByteQueue {
   contiguous(n: number): Uint8Array {
     const first = this.chunks[0]!;
     if (first.length - this.offset >= n) return first.subarray(this.offset);
-    let have = first.length - this.offset;
-    let k = 1;
-    while (have < n) have += this.chunks[k++]!.length;
-    const merged = Buffer.allocUnsafe(have);
-    merged.set(first.subarray(this.offset), 0);
+    // Copy exactly the n bytes that span chunks; the rest of the last chunk stays a view.
+    const merged = Buffer.allocUnsafe(n);
     let pos = first.length - this.offset;
-    for (let i = 1; i < k; i++) {
-      const c = this.chunks[i]!;
-      merged.set(c, pos);
-      pos += c.length;
+    merged.set(first.subarray(this.offset), 0);
+    let k = 1;
+    for (;;) {
+      const c = this.chunks[k]!;
+      const take = Math.min(c.length, n - pos);
+      merged.set(take === c.length ? c : c.subarray(0, take), pos);
+      pos += take;
+      if (pos === n) {
+        if (take === c.length) this.chunks.splice(0, k + 1, merged);
+        else this.chunks.splice(0, k + 1, merged, c.subarray(take));
+        break;
+      }
+      k++;
     }
-    this.chunks.splice(0, k, merged);
     this.offset = 0;
     return merged;
   }

@@ -2,6 +2,7 @@
  * What every part of a transport shares: identity, raft, logger, metrics, clients, clocks. Built
  * once by Transport.start and handed to peers, remotes, readers, writers and handlers.
  */
+import type { ConnectionOptions } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logger/index.js';
 import type { DropReporter } from './drop-reporter.js';
@@ -10,6 +11,7 @@ import type { TransportMetrics } from './metrics.js';
 import type { LeaderStats, ServerStats } from './stats.js';
 import type { Raft, SnapshotStore } from './types.js';
 
+/** Shared state of one transport, handed to every part of it. */
 export interface TransportContext {
   readonly localId: bigint;
   /** Local ID in etcd's text form (lower-case hex). */
@@ -29,6 +31,10 @@ export interface TransportContext {
   /** POST /raft/snapshot: own connections so a long upload never holds a pipeline slot. */
   readonly snapshotClient: Dispatcher;
   readonly dialRetryIntervalMs: number;
+  /** TCP/TLS connect timeout in ms (0 = none). */
+  readonly dialTimeoutMs: number;
+  /** node:tls options of the pipeline's own connections; undefined without TLS material. */
+  readonly tlsClient: ConnectionOptions | undefined;
   readonly snapshotProgressTimeoutMs: number;
   readonly snapshotter: SnapshotStore | undefined;
   readonly serverStats: ServerStats | undefined;

@@ -7,6 +7,7 @@ import { messageTypeName } from '../raftpb/index.js';
 import { DROP_WARNING_INTERVAL_MS } from './constants.js';
 import type { Channel, TransportMetrics } from './metrics.js';
 
+/** Counts every dropped message and logs a rate-limited warning per peer and channel. */
 export class DropReporter {
   private readonly logger: Logger;
   private readonly metrics: TransportMetrics;

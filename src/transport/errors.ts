@@ -38,6 +38,7 @@ export const TransportErrorCode = {
   /** A connection to a peer failed (refused, reset, timed out) or was closed. */
   ConnectionFailed: 'RAFTWIRE_TRANSPORT_CONNECTION_FAILED',
 } as const;
+/** One of the transport's stable error codes. */
 export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
 
 /** Base class of the transport's errors. */

@@ -28,6 +28,8 @@ export interface HandlerHost {
   readonly ctx: TransportContext;
   readonly tls: TransportTlsOptions | undefined;
   getPeer(id: bigint): Peer | undefined;
+  /** True for a peer or a known remote (AddRemote would be a no-op). */
+  knows(id: bigint): boolean;
 }
 
 const TEXT = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' };
@@ -64,6 +66,9 @@ function cleanPath(p: string): string {
   return c;
 }
 
+/** Paths Go's ServeMux would redirect: empty segments, "." or "..", or no leading slash. */
+const NEEDS_CLEANING = /\/\/|\/\.\.?(\/|$)|^[^/]/;
+
 /** Go's path.Dir and path.Base. */
 function goDir(p: string): string {
   const i = p.lastIndexOf('/');
@@ -77,6 +82,7 @@ function goBase(p: string): string {
 
 const verifiedSockets = new WeakSet<Socket>();
 
+/** Builds the request listener serving the /raft endpoints of `host`. */
 export function createHandler(host: HandlerHost): (req: IncomingMessage, res: ServerResponse) => void {
   const ctx = host.ctx;
   const log = ctx.logger;
@@ -84,8 +90,18 @@ export function createHandler(host: HandlerHost): (req: IncomingMessage, res: Se
   const clusterHex = ctx.clusterHex;
 
   /** Runs etcd's version and cluster-ID checks; false when it answered (or dropped) the request. */
+  // Peers send the same two version headers on every request: remember the last verdict.
+  let lastVersions = '';
+  let lastVerdict: ReturnType<typeof checkVersionHeaders> = { ok: true };
   function checkCompatibility(req: IncomingMessage, res: ServerResponse, what: string): boolean {
-    const v = checkVersionHeaders(header(req, 'x-server-version'), header(req, 'x-min-cluster-version'));
+    const server = header(req, 'x-server-version');
+    const minCluster = header(req, 'x-min-cluster-version');
+    const key = `${server ?? ''}\n${minCluster ?? ''}`;
+    if (key !== lastVersions) {
+      lastVerdict = checkVersionHeaders(server, minCluster);
+      lastVersions = key;
+    }
+    const v = lastVerdict;
     if (!v.ok) {
       const fields = {
         'local-member-id': localHex,
@@ -135,6 +151,7 @@ export function createHandler(host: HandlerHost): (req: IncomingMessage, res: Se
         return;
       }
     }
+    if (host.knows(id)) return;
     try {
       ctx.addRemote(id, parsePeerUrls(urls.split(',')));
     } catch (err) {
@@ -178,7 +195,7 @@ export function createHandler(host: HandlerHost): (req: IncomingMessage, res: Se
     if (!checkCompatibility(req, res, 'pipeline')) return;
     addRemoteFromRequest(req, undefined);
     // etcd: every accepted connection has a 5 s per-read deadline.
-    req.socket.setTimeout(CONN_READ_TIMEOUT_MS);
+    if (req.socket.timeout !== CONN_READ_TIMEOUT_MS) req.socket.setTimeout(CONN_READ_TIMEOUT_MS);
     let body: Buffer;
     try {
       body = await readBody(req, PIPELINE_BODY_MAX_BYTES);
@@ -453,7 +470,7 @@ export function createHandler(host: HandlerHost): (req: IncomingMessage, res: Se
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const clean = cleanPath(path);
+    const clean = NEEDS_CLEANING.test(path) ? cleanPath(path) : path;
     if (clean !== path) {
       res.writeHead(301, { Location: clean + (q < 0 ? '' : url.slice(q)) });
       res.end();

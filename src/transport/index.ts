@@ -16,6 +16,7 @@ export {
   LINK_HEARTBEAT,
   MessageFrameDecoder,
 } from './message-codec.js';
+/** Channel names used in logs, drop counters and queue gauges. */
 export type { Channel } from './metrics.js';
 export { TransportMetrics } from './metrics.js';
 export { MsgAppV2Decoder, MsgAppV2Encoder } from './msgappv2-codec.js';

@@ -5,6 +5,7 @@
 import type { Logger } from '../logger/index.js';
 import type { TransportMetrics } from './metrics.js';
 
+/** Active/inactive state of one peer, shared by all its channels. */
 export class PeerStatus {
   private active = false;
   private sinceMs = 0;

@@ -20,6 +20,7 @@ import { type SnapshotMessage, SnapshotStatus } from './types.js';
 import { UrlPicker } from './url-picker.js';
 import type { StreamType } from './version.js';
 
+/** Everything kept for one peer: streams, pipeline, snapshot sender, receive queues. */
 export class Peer implements MessageSink {
   readonly id: bigint;
   readonly hex: string;

@@ -2,13 +2,23 @@
  * etcd's pipeline: POST /raft, one message per request, at most 4 in flight per peer and 64 more
  * queued. Used for MsgSnap passed to `send` and for anything whose stream is down. Success is
  * exactly 204; any failure moves the URL picker on, deactivates the peer and reports unreachable.
- * No retry: raft retransmits.
+ * No retry: raft retransmits (except once, on a fresh connection, when a kept-alive connection
+ * turned out to be closed before any answer: the request never reached the peer).
+ *
+ * Each of the 4 workers owns one keep-alive HTTP/1.1 connection (Http1Connection), closed after
+ * PIPELINE_KEEPALIVE_TIMEOUT_MS idle, before a Go peer's 5 s idle deadline would cut it.
  */
 import { type Message, MessageType, messageSize, writeMessage } from '../raftpb/index.js';
 import { BoundedQueue } from './bounded-queue.js';
-import { PIPELINE_CONNECTIONS, PIPELINE_QUEUE_SIZE, PIPELINE_REQUEST_TIMEOUT_MS } from './constants.js';
+import {
+  PIPELINE_CONNECTIONS,
+  PIPELINE_KEEPALIVE_TIMEOUT_MS,
+  PIPELINE_QUEUE_SIZE,
+  PIPELINE_REQUEST_TIMEOUT_MS,
+} from './constants.js';
 import { describeError, type TransportContext } from './context.js';
 import { TransportErrorCode } from './errors.js';
+import { Http1Connection } from './http1-connection.js';
 import type { PeerStatus } from './peer-status.js';
 import { checkPostResponse } from './post-response.js';
 import type { FollowerStats } from './stats.js';
@@ -16,6 +26,17 @@ import { describeTlsFailure } from './tls.js';
 import { SnapshotStatus } from './types.js';
 import type { UrlPicker } from './url-picker.js';
 
+/** One worker's connection. */
+interface Slot {
+  busy: boolean;
+  conn: Http1Connection | undefined;
+  url: string;
+  /** Request head up to (not including) Content-Length, for `url`. */
+  headPrefix: string;
+  lastUsed: number;
+}
+
+/** POST /raft for one peer: 4 workers, 64 queued. */
 export class Pipeline {
   private readonly ctx: TransportContext;
   private readonly peerHex: string;
@@ -23,8 +44,8 @@ export class Pipeline {
   private readonly picker: UrlPicker;
   private readonly followerStats: FollowerStats | undefined;
   private readonly queue = new BoundedQueue<Message>(PIPELINE_QUEUE_SIZE);
-  private readonly abort = new AbortController();
-  private readonly headers: Record<string, string>;
+  private readonly slots: Slot[] = [];
+  private readonly fixedHeaders: string;
   private inflight = 0;
   private stopped = false;
   private idle: (() => void) | undefined;
@@ -41,7 +62,11 @@ export class Pipeline {
     this.status = status;
     this.picker = picker;
     this.followerStats = followerStats;
-    this.headers = { ...ctx.baseHeaders, 'Content-Type': 'application/protobuf' };
+    let fixed = 'Content-Type: application/protobuf\r\n';
+    for (const [k, v] of Object.entries(ctx.baseHeaders)) fixed += `${k}: ${v}\r\n`;
+    this.fixedHeaders = fixed;
+    for (let i = 0; i < PIPELINE_CONNECTIONS; i++)
+      this.slots.push({ busy: false, conn: undefined, url: '', headPrefix: '', lastUsed: 0 });
   }
 
   /** Messages waiting (not counting the ones in flight). */
@@ -54,63 +79,85 @@ export class Pipeline {
     if (this.stopped) return false;
     if (this.inflight < PIPELINE_CONNECTIONS) {
       this.inflight++;
-      void this.post(m);
+      const slot = this.slots.find((s) => !s.busy)!;
+      slot.busy = true;
+      void this.work(slot, m);
       return true;
     }
     return this.queue.push(m);
   }
 
-  /** Cancels requests in flight and discards the queue. */
+  /** Cancels requests in flight, closes every connection and discards the queue. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.queue.clear();
-    this.abort.abort();
+    for (const s of this.slots) {
+      s.conn?.close();
+      s.conn = undefined;
+    }
     if (this.inflight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
   }
 
-  private async post(m: Message): Promise<void> {
+  private async work(slot: Slot, m: Message): Promise<void> {
     for (;;) {
-      await this.postOne(m);
+      await this.postOne(slot, m);
       const next = this.stopped ? undefined : this.queue.shift();
       if (next === undefined) break;
       m = next;
     }
+    slot.busy = false;
     this.inflight--;
     if (this.inflight === 0 && this.idle !== undefined) this.idle();
   }
 
-  private async postOne(m: Message): Promise<void> {
+  /** The slot's connection to `url`: reused while fresh and alive, else a new one. */
+  private connection(slot: Slot, url: string): Http1Connection {
+    const now = performance.now();
+    let conn = slot.conn;
+    if (
+      conn !== undefined &&
+      (conn.closed || slot.url !== url || now - slot.lastUsed > PIPELINE_KEEPALIVE_TIMEOUT_MS)
+    ) {
+      conn.close();
+      conn = undefined;
+    }
+    if (conn === undefined) {
+      conn = new Http1Connection({
+        url,
+        tls: this.ctx.tlsClient,
+        dialTimeoutMs: this.ctx.dialTimeoutMs,
+        responseTimeoutMs: PIPELINE_REQUEST_TIMEOUT_MS,
+      });
+      slot.conn = conn;
+      if (slot.url !== url) {
+        slot.url = url;
+        slot.headPrefix = `POST /raft HTTP/1.1\r\nHost: ${new URL(url).host}\r\n${this.fixedHeaders}`;
+      }
+    }
+    slot.lastUsed = now;
+    return conn;
+  }
+
+  private async postOne(slot: Slot, m: Message): Promise<void> {
     const url = this.picker.pick();
     const size = messageSize(m);
     const body = Buffer.allocUnsafe(size);
     writeMessage(body, 0, m);
     const started = performance.now();
     let failure: unknown;
-    try {
-      const res = await this.ctx.pipelineClient.request({
-        origin: url,
-        path: '/raft',
-        method: 'POST',
-        headers: this.headers,
-        body,
-        signal: this.abort.signal,
-        headersTimeout: PIPELINE_REQUEST_TIMEOUT_MS,
-        bodyTimeout: PIPELINE_REQUEST_TIMEOUT_MS,
-      });
-      let text = '';
-      if (res.statusCode === 204) await res.body.dump();
-      else text = await res.body.text();
-      const cluster = res.headers['x-etcd-cluster-id'];
-      failure = checkPostResponse(
-        res.statusCode,
-        text,
-        url,
-        this.ctx.clusterHex,
-        Array.isArray(cluster) ? cluster[0] : cluster,
-      );
-    } catch (err) {
-      failure = err;
+    for (let attempt = 0; ; attempt++) {
+      const conn = this.connection(slot, url);
+      try {
+        const res = await conn.request(`${slot.headPrefix}Content-Length: ${size}\r\n\r\n`, body);
+        failure = checkPostResponse(res.status, res.body, url, this.ctx.clusterHex, res.clusterId);
+        break;
+      } catch (err) {
+        // A kept-alive connection the peer had already closed: the request never got there.
+        if (attempt === 0 && conn.served > 0 && conn.failedBeforeResponse && !this.stopped) continue;
+        failure = err;
+        break;
+      }
     }
     if (this.stopped) return;
     if (failure === undefined) {
@@ -124,11 +171,12 @@ export class Pipeline {
     const code = (failure as { code?: unknown }).code;
     if (code === TransportErrorCode.MemberRemoved) this.ctx.reportCritical(failure as never);
     const tls = describeTlsFailure(failure);
-    if (tls !== undefined)
+    if (tls !== undefined) {
       this.ctx.logger.warn(
         { 'remote-peer-id': this.peerHex, 'remote-peer-url': url, reason: tls },
         'TLS verification of peer failed',
       );
+    }
     this.status.deactivate('pipeline', 'write', describeError(failure));
     if (m.type === MessageType.MsgApp) this.followerStats?.fail();
     this.ctx.raft.reportUnreachable(m.to);

@@ -25,6 +25,7 @@ interface Target {
   inflight: boolean;
 }
 
+/** Probes every peer's /raft/probing on a fixed period. */
 export class Prober {
   private readonly ctx: TransportContext;
   private readonly intervalMs: number;

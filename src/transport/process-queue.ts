@@ -10,6 +10,7 @@ import { BoundedQueue } from './bounded-queue.js';
 import { describeError } from './context.js';
 import type { Raft } from './types.js';
 
+/** A bounded, in-order queue in front of raft.process. */
 export class ProcessQueue {
   private readonly raft: Raft;
   private readonly logger: Logger;

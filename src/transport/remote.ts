@@ -9,6 +9,7 @@ import { PeerStatus } from './peer-status.js';
 import { Pipeline } from './pipeline.js';
 import { UrlPicker } from './url-picker.js';
 
+/** A pipeline-only route to a member that is not a peer. */
 export class Remote {
   readonly id: bigint;
   readonly hex: string;

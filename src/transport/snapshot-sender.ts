@@ -16,6 +16,7 @@ import { describeTlsFailure } from './tls.js';
 import { type SnapshotMessage, SnapshotStatus } from './types.js';
 import type { UrlPicker } from './url-picker.js';
 
+/** Sends merged snapshots to one peer, each in its own POST. */
 export class SnapshotSender {
   private readonly ctx: TransportContext;
   private readonly peerId: bigint;

@@ -38,6 +38,7 @@ interface Decoder {
   lastSize: number;
 }
 
+/** The dialing, decoding end of one stream type from one peer. */
 export class StreamReader {
   readonly type: StreamType;
   private readonly ctx: TransportContext;
@@ -139,11 +140,16 @@ export class StreamReader {
     } catch (err) {
       this.picker.unreachable(url);
       const tls = describeTlsFailure(err);
-      if (tls !== undefined && !this.abort.signal.aborted) {
-        this.ctx.logger.warn(
-          { ...this.fields, 'remote-peer-url': url, reason: tls },
-          'TLS verification of peer failed',
-        );
+      if (tls !== undefined) {
+        if (!this.abort.signal.aborted) {
+          this.ctx.logger.warn(
+            { ...this.fields, 'remote-peer-url': url, reason: tls },
+            'TLS verification of peer failed',
+          );
+        }
+        throw new TransportError(TransportErrorCode.TlsRejected, `TLS with ${url} failed: ${tls}`, {
+          cause: err,
+        });
       }
       throw new TransportError(TransportErrorCode.ConnectionFailed, `dial ${url}: ${describeError(err)}`, {
         cause: err,

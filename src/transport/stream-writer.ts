@@ -16,6 +16,7 @@ import {
   STREAM_QUEUE_SIZE,
 } from './constants.js';
 import type { TransportContext } from './context.js';
+import { TransportError, TransportErrorCode } from './errors.js';
 import {
   encodeFrames,
   FRAME_HEADER_BYTES,
@@ -36,6 +37,7 @@ export function streamTypeName(t: StreamType): string {
 const HEARTBEAT_FRAME = encodeFrames([LINK_HEARTBEAT]);
 const HEARTBEAT_RECORD = Buffer.from([0]);
 
+/** The writing end of one stream type towards one peer. */
 export class StreamWriter {
   readonly type: StreamType;
   private readonly ctx: TransportContext;
@@ -218,7 +220,11 @@ export class StreamWriter {
     this.writeTimer = undefined;
     if (this.awaitingDrain && this.res !== undefined) {
       this.ctx.metrics.sentFailures.inc({ To: this.peerHex });
-      this.lose('write', `write deadline of ${CONN_WRITE_TIMEOUT_MS} ms exceeded (peer not reading)`);
+      const err = new TransportError(
+        TransportErrorCode.WriteTimeout,
+        `write deadline of ${CONN_WRITE_TIMEOUT_MS} ms exceeded (peer not reading)`,
+      );
+      this.lose('write', `${err.code}: ${err.message}`);
     }
   };
 

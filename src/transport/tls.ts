@@ -3,7 +3,7 @@
  * ours), server options for node:https (require and verify client certificates), etcd's
  * allowed-CN / allowed-hostname checks, and readable descriptions of verification failures.
  */
-import type { TLSSocket } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { buildConnector } from 'undici';
 import type { TransportTlsOptions } from './types.js';
@@ -26,6 +26,21 @@ export function clientConnectOptions(
   if (tls.serverName !== undefined) opts.servername = tls.serverName;
   opts.rejectUnauthorized = tls.insecureSkipVerify !== true;
   opts.minVersion = 'TLSv1.2';
+  return opts;
+}
+
+/** node:tls options for the pipeline's own connections (same policy as clientConnectOptions). */
+export function clientTlsOptions(tls: TransportTlsOptions | undefined): ConnectionOptions | undefined {
+  if (tls === undefined) return undefined;
+  const opts: ConnectionOptions = {
+    ALPNProtocols: ['http/1.1'],
+    minVersion: 'TLSv1.2',
+    rejectUnauthorized: tls.insecureSkipVerify !== true,
+  };
+  if (tls.ca !== undefined) opts.ca = tls.ca;
+  if (tls.cert !== undefined) opts.cert = tls.cert;
+  if (tls.key !== undefined) opts.key = tls.key;
+  if (tls.serverName !== undefined) opts.servername = tls.serverName;
   return opts;
 }
 

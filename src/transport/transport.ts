@@ -26,7 +26,7 @@ import { Prober } from './prober.js';
 import { Remote } from './remote.js';
 import { directorySnapshotStore } from './snapshot-store.js';
 import type { LeaderStats, ServerStats } from './stats.js';
-import { clientConnectOptions } from './tls.js';
+import { clientConnectOptions, clientTlsOptions } from './tls.js';
 import type { SnapshotMessage, TransportOptions, TransportTlsOptions } from './types.js';
 import { parsePeerUrls } from './urls.js';
 
@@ -61,6 +61,7 @@ export class Transport extends EventEmitter<TransportEvents> {
   private readonly prober: Prober;
   private readonly peers = new Map<bigint, Peer>();
   private readonly remotes = new Map<bigint, Remote>();
+  private readonly stopping = new Set<Promise<void>>();
   private readonly queueSource = { queueDepths: () => this.queueDepths() };
   private started = false;
   private stopped = false;
@@ -114,6 +115,8 @@ export class Transport extends EventEmitter<TransportEvents> {
       snapshotClient,
       dialRetryIntervalMs: rate !== undefined && rate > 0 ? 1000 / rate : DEFAULT_DIAL_RETRY_INTERVAL_MS,
       snapshotProgressTimeoutMs: options.snapshotProgressTimeoutMs ?? SNAPSHOT_PROGRESS_TIMEOUT_MS,
+      dialTimeoutMs: options.dialTimeoutMs ?? 0,
+      tlsClient: clientTlsOptions(options.tls),
       snapshotter: typeof snapshotter === 'string' ? directorySnapshotStore(snapshotter) : snapshotter,
       serverStats: options.serverStats,
       leaderStats: options.leaderStats,
@@ -137,6 +140,7 @@ export class Transport extends EventEmitter<TransportEvents> {
       ctx: this.ctx,
       tls: this.tls,
       getPeer: (id) => (this.stopped ? undefined : this.peers.get(id)),
+      knows: (id) => this.peers.has(id) || this.remotes.has(id),
     });
   }
 
@@ -161,7 +165,9 @@ export class Transport extends EventEmitter<TransportEvents> {
       return;
     }
     this.peers.delete(id);
-    void peer.stop();
+    // stop() waits for it, so nothing a removed peer opened outlives the transport.
+    const stopping = peer.stop().finally(() => this.stopping.delete(stopping));
+    this.stopping.add(stopping);
     this.leaderStats?.removeFollower(hex);
     this.prober.remove(id);
     this.logger.info({ 'remote-peer-id': hex }, 'removed remote peer');
@@ -229,9 +235,13 @@ export class Transport extends EventEmitter<TransportEvents> {
   async sendSnapshot(m: SnapshotMessage): Promise<boolean> {
     const peer = this.stopped ? undefined : this.peers.get(m.message.to);
     if (peer === undefined) {
+      const err = new TransportError(
+        TransportErrorCode.MemberNotFound,
+        `member ${m.message.to.toString(16)} not found`,
+      );
       this.logger.warn(
-        { 'remote-peer-id': m.message.to.toString(16) },
-        'failed to send snapshot: member not found',
+        { 'remote-peer-id': m.message.to.toString(16), error: err.message, code: err.code },
+        'failed to send database snapshot',
       );
       const destroy = (m.body as { destroy?: () => void }).destroy;
       if (typeof destroy === 'function') destroy.call(m.body);
@@ -284,7 +294,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     const remotes = [...this.remotes.values()];
     this.peers.clear();
     this.remotes.clear();
-    await Promise.all([...peers.map((p) => p.stop()), ...remotes.map((r) => r.stop())]);
+    await Promise.all([...peers.map((p) => p.stop()), ...remotes.map((r) => r.stop()), ...this.stopping]);
     await Promise.all(this.agents.map((a) => a.destroy()));
     this.metrics.removeQueueSource(this.queueSource);
     this.logger.info({}, 'stopped transport');

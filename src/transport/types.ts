@@ -12,6 +12,7 @@ export const SnapshotStatus = {
   SnapshotFinish: 1,
   SnapshotFailure: 2,
 } as const;
+/** A snapshot outcome: SnapshotFinish (1) or SnapshotFailure (2). */
 export type SnapshotStatus = (typeof SnapshotStatus)[keyof typeof SnapshotStatus];
 
 /** What the transport hands messages and delivery reports to (etcd rafthttp.Raft). */

@@ -63,6 +63,9 @@ it('stop closes every socket, server, timer and file it opened', async () => {
       ),
     'a probe',
   );
+  // A peer removed just before stop is still being stopped when stop() begins.
+  a.tr.addPeer(4n, [hung.url]);
+  a.tr.removePeer(4n);
   await a.close();
   await b.close();
   await hung.close();

@@ -5,17 +5,18 @@
 
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import type { Message } from '../../../src/raftpb/index.js';
 import {
+  createPeerServer,
   type Raft,
   type SnapshotStatus,
   Transport,
   type TransportError,
   type TransportOptions,
 } from '../../../src/transport/index.js';
+import { captureLogger, type LogLine } from './capture-logger.js';
 import type { TestLeaf } from './certs.js';
 import { EventLog } from './event-log.js';
 import { messageHex } from './messages.js';
@@ -58,6 +59,8 @@ export interface TsNodeOptions {
   /** Port to bind (to restart a node on its old address); default ephemeral. */
   readonly port?: number;
   readonly tls?: TestLeaf;
+  /** With `tls`: the CN a client certificate must carry (etcd --peer-cert-allowed-cn). */
+  readonly allowedCN?: string;
   /** Answer stream GETs with a plain 404, so peers reach this node only through the pipeline. */
   readonly refuseStreams?: boolean;
   readonly snapDir?: string;
@@ -79,6 +82,9 @@ export interface TsServerStats {
 /** A started TS transport with its server. */
 export class TsNode {
   readonly raft = new RecordingRaft();
+  /** Every line the transport and its peer server logged. */
+  readonly logs = new EventLog<LogLine>();
+  private readonly logger = captureLogger(this.logs);
   /** Critical errors the transport emitted ('error' events, etcd's ErrorC). */
   readonly errors = new EventLog<TransportError>();
   readonly stats: TsServerStats = {
@@ -116,6 +122,7 @@ export class TsNode {
             key: readFileSync(opts.tls.key),
             ca: readFileSync(opts.tls.ca),
             clientCertAuth: true,
+            ...(opts.allowedCN === undefined ? {} : { allowedCN: opts.allowedCN }),
           },
         }
       : {};
@@ -126,6 +133,7 @@ export class TsNode {
       ...tls,
       ...(opts.snapDir === undefined ? {} : { snapshotter: opts.snapDir }),
       ...(opts.advertise ? { urls: [this.url] } : {}),
+      logger: this.logger,
       ...opts.transport,
     });
     tr.on('error', (err) => this.errors.push(err));
@@ -140,7 +148,13 @@ export class TsNode {
     return node;
   }
 
+  /**
+   * Serves the transport through raftwire's own `createPeerServer` (its TLS posture included),
+   * with a counting wrapper as the request listener. With `advertise`, the port must be known
+   * before the transport exists, so a plain node:http server is used instead.
+   */
   private async listen(): Promise<void> {
+    const o = this.opts;
     let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
     const listener = (req: IncomingMessage, res: ServerResponse): void => {
       const path = req.url ?? '';
@@ -163,19 +177,18 @@ export class TsNode {
       if (handler === undefined) res.writeHead(503).end();
       else handler(req, res);
     };
-    const o = this.opts;
-    const server = o.tls
-      ? createHttpsServer(
-          {
-            cert: readFileSync(o.tls.cert),
-            key: readFileSync(o.tls.key),
-            ca: readFileSync(o.tls.ca),
-            requestCert: true,
-            rejectUnauthorized: true,
-          },
-          listener,
-        )
-      : createServer(listener);
+    let server: Server;
+    if (o.advertise) {
+      if (o.tls) throw new Error('TsNode: advertise is for plain http only');
+      server = createServer(listener);
+    } else {
+      this.transport = this.createTransport();
+      await this.transport.start();
+      handler = this.transport.handler();
+      server = createPeerServer(this.transport, { logger: this.logger });
+      server.removeAllListeners('request');
+      server.on('request', listener);
+    }
     server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -187,9 +200,11 @@ export class TsNode {
     });
     this.port = (server.address() as AddressInfo).port;
     this.url = `${o.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
-    this.transport = this.createTransport();
-    await this.transport.start();
-    handler = this.transport.handler();
+    if (o.advertise) {
+      this.transport = this.createTransport();
+      await this.transport.start();
+      handler = this.transport.handler();
+    }
   }
 
   /** Bytes this node's server wrote on each stream type's responses (its messages to peers). */

@@ -5,39 +5,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LogFields, Logger } from '../../../src/logger/index.js';
+import { lineText } from '../support/capture-logger.js';
 import { GO_ID, messageMix, TS_ID } from '../support/messages.js';
 import { startPair } from '../support/pair.js';
 
-interface LogLine {
-  readonly level: string;
-  readonly fields: LogFields;
-  readonly msg: string;
-}
-
-/** A Logger that keeps every line it is given. */
-function capturingLogger(lines: LogLine[], bindings: LogFields = {}): Logger {
-  const at =
-    (level: string) =>
-    (fields: LogFields, msg: string): void => {
-      lines.push({ level, fields: { ...bindings, ...fields }, msg });
-    };
-  return {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: (b) => capturingLogger(lines, { ...bindings, ...b }),
-  };
-}
-
 test('cluster ID mismatch: both sides refuse, nothing is delivered either way', async (t) => {
-  const lines: LogLine[] = [];
-  const { ts, go } = await startPair(
-    t,
-    { clusterId: 0x1000n, transport: { logger: capturingLogger(lines) } },
-    { clusterId: 0x2000n },
-  );
+  const { ts, go } = await startPair(t, { clusterId: 0x1000n }, { clusterId: 0x2000n });
   ts.transport.send(messageMix(TS_ID, GO_ID));
   await go.send(messageMix(GO_ID, TS_ID));
   // Streams never attach, so both fall back to POSTs, which the other side answers 412.
@@ -47,10 +20,10 @@ test('cluster ID mismatch: both sides refuse, nothing is delivered either way', 
   assert.equal(go.received().length, 0);
   assert.equal(ts.raft.received.items.length, 0);
   assert.match(go.stderrText(), /cluster ID mismatch/);
-  const mentions = lines.filter((l) => /cluster/i.test(`${l.msg} ${JSON.stringify(l.fields)}`));
+  const mentions = ts.logs.filter((l) => /cluster/i.test(lineText(l)));
   assert.ok(mentions.length > 0, 'the TS side logged the mismatch');
   assert.ok(
-    mentions.some((l) => JSON.stringify(l).includes('2000') && JSON.stringify(l).includes('1000')),
+    mentions.some((l) => lineText(l).includes('2000') && lineText(l).includes('1000')),
     'a TS log line names both cluster IDs',
   );
 });

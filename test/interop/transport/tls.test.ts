@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { lineText } from '../support/capture-logger.js';
 import { makeCa, makeLeaf, type TestCa } from '../support/certs.js';
 import { startGoNode } from '../support/go-node.js';
 import { GO_ID, heartbeat, isProbe, messageMix, sortedHex, TS_ID } from '../support/messages.js';
@@ -53,4 +54,37 @@ test('mutual TLS: a TS node whose certificate comes from another CA is refused b
   await go.waitEvent('reportUnreachable', (e) => e.id === TS_ID.toString(16));
   assert.equal(go.received().length, 0);
   assert.equal(ts.raft.received.items.length, 0);
+});
+
+test('allowed CN: the TS server admits a Go client whose certificate CN matches', async (t) => {
+  const { dir, ca } = await pki(t);
+  const { ts, go } = await startPair(
+    t,
+    { tls: await makeLeaf(dir, ca, 'ts-node'), allowedCN: 'go-node' },
+    { tls: await makeLeaf(dir, ca, 'go-node') },
+  );
+  await waitStreams(ts, go);
+  await go.send([heartbeat(GO_ID, TS_ID, 9)]);
+  await ts.raft.received.waitFor('heartbeat from Go', (r) => r.message.commit === 9);
+});
+
+test('allowed CN: the TS server turns away a Go client with another CN, and logs why', async (t) => {
+  const { dir, ca } = await pki(t);
+  const { ts, go } = await startPair(
+    t,
+    { tls: await makeLeaf(dir, ca, 'ts-node'), allowedCN: 'someone-else' },
+    { tls: await makeLeaf(dir, ca, 'go-node') },
+  );
+  await go.send([heartbeat(GO_ID, TS_ID, 9)]);
+  await go.waitEvent('reportUnreachable', (e) => e.id === TS_ID.toString(16));
+  // The warning names the peer's address and the reason: the CN it got and the one it wants.
+  const [line] = await ts.logs.waitFor(
+    'a warning naming both CNs',
+    (l) => l.level === 'warn' && lineText(l).includes('go-node') && lineText(l).includes('someone-else'),
+  );
+  assert.match(line === undefined ? '' : lineText(line), /127\.0\.0\.1/);
+  assert.equal(ts.raft.received.items.length, 0);
+  // TS as a client is unaffected: its requests to Go still go through.
+  ts.transport.send([heartbeat(TS_ID, GO_ID, 10)]);
+  await go.waitReceived(1, (r) => r.message.commit === 10);
 });

@@ -1,0 +1,224 @@
+/**
+ * A minimal HTTP/1.1 keep-alive client connection for the pipeline's POST /raft: one request at a
+ * time, a prebuilt request head, and a small response parser (status, Content-Length or chunked
+ * body, X-Etcd-Cluster-Id, Connection: close). A general client (undici) spends several times more
+ * CPU per request than this, and the pipeline sends one request per raft message.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { TransportError, TransportErrorCode } from './errors.js';
+
+/** A parsed response: status, body text, and the peer's X-Etcd-Cluster-Id. */
+export interface Http1Response {
+  status: number;
+  body: string;
+  clusterId: string | undefined;
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+/** Options of a connection: where, TLS, and deadlines in ms. */
+export interface Http1ConnectionOptions {
+  url: string;
+  tls: ConnectionOptions | undefined;
+  dialTimeoutMs: number;
+  /** Deadline for the whole response once the request is written. */
+  responseTimeoutMs: number;
+}
+
+/** One keep-alive HTTP/1.1 connection, one request at a time. */
+export class Http1Connection {
+  /** True once the socket closed or failed: the owner opens a new connection. */
+  closed = false;
+  /** Requests completed on this connection (0 = fresh: a failure is not a stale keep-alive). */
+  served = 0;
+  private readonly socket: Socket;
+  private readonly responseTimeoutMs: number;
+  private buf: Buffer | undefined;
+  private pending: { resolve: (r: Http1Response) => void; reject: (e: Error) => void } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private gotBytes = false;
+
+  constructor(o: Http1ConnectionOptions) {
+    const u = new URL(o.url);
+    const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+    const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+    this.responseTimeoutMs = o.responseTimeoutMs;
+    this.socket =
+      u.protocol === 'https:'
+        ? tlsConnect({
+            ...o.tls,
+            host,
+            port,
+            servername: o.tls?.servername ?? (isIp(host) ? undefined : host),
+          })
+        : netConnect({ host, port });
+    this.socket.setNoDelay(true);
+    this.socket.setKeepAlive(true, 30_000);
+    if (o.dialTimeoutMs > 0) {
+      this.socket.setTimeout(o.dialTimeoutMs, () =>
+        this.fail(
+          new TransportError(
+            TransportErrorCode.ConnectionFailed,
+            `dial ${o.url} timed out after ${o.dialTimeoutMs} ms`,
+          ),
+        ),
+      );
+      this.socket.once(u.protocol === 'https:' ? 'secureConnect' : 'connect', () =>
+        this.socket.setTimeout(0),
+      );
+    }
+    this.socket.on('data', this.onData);
+    this.socket.on('error', (err) => this.fail(err));
+    this.socket.on('close', () =>
+      this.fail(new TransportError(TransportErrorCode.ConnectionFailed, 'connection closed')),
+    );
+  }
+
+  /** Sends one request (`head` is the whole request head, ending in an empty line) and reads the answer. */
+  request(head: string, body: Uint8Array): Promise<Http1Response> {
+    if (this.closed)
+      return Promise.reject(new TransportError(TransportErrorCode.ConnectionFailed, 'connection closed'));
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.gotBytes = false;
+      if (this.timer === undefined) this.timer = setTimeout(this.onTimeout, this.responseTimeoutMs);
+      else this.timer.refresh();
+      this.socket.cork();
+      this.socket.write(head, 'latin1');
+      this.socket.write(body);
+      this.socket.uncork();
+    });
+  }
+
+  /** True when the last failure happened before any response byte (safe to retry on a fresh connection). */
+  get failedBeforeResponse(): boolean {
+    return !this.gotBytes;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.socket.destroy();
+  }
+
+  private readonly onTimeout = (): void => {
+    if (this.pending !== undefined) {
+      this.fail(
+        new TransportError(
+          TransportErrorCode.ConnectionFailed,
+          `no response within ${this.responseTimeoutMs} ms`,
+        ),
+      );
+    }
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.pending === undefined) {
+      // Bytes nobody asked for: the peer broke the protocol; drop the connection.
+      this.fail(new TransportError(TransportErrorCode.ConnectionFailed, 'unexpected bytes from peer'));
+      return;
+    }
+    this.gotBytes = true;
+    const buf = this.buf === undefined ? chunk : Buffer.concat([this.buf, chunk]);
+    const end = buf.indexOf(CRLFCRLF);
+    if (end < 0) {
+      this.buf = buf;
+      return;
+    }
+    const head = buf.toString('latin1', 0, end);
+    const lines = head.split('\r\n');
+    const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]!);
+    if (m === null) {
+      this.fail(
+        new TransportError(
+          TransportErrorCode.ConnectionFailed,
+          `malformed status line ${JSON.stringify(lines[0])}`,
+        ),
+      );
+      return;
+    }
+    const status = Number(m[1]);
+    let length = -1;
+    let chunked = false;
+    let close = false;
+    let clusterId: string | undefined;
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i]!;
+      const colon = line.indexOf(':');
+      if (colon < 0) continue;
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      if (name === 'content-length') length = Number(value);
+      else if (name === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
+      else if (name === 'connection') close = value.toLowerCase() === 'close';
+      else if (name === 'x-etcd-cluster-id') clusterId = value;
+    }
+    const rest = buf.subarray(end + 4);
+    let body: string;
+    let used: number;
+    if (status === 204 || status === 304 || (status >= 100 && status < 200)) {
+      body = '';
+      used = 0;
+    } else if (chunked) {
+      const parsed = parseChunked(rest);
+      if (parsed === undefined) {
+        this.buf = buf;
+        return;
+      }
+      [body, used] = parsed;
+    } else if (length >= 0) {
+      if (rest.length < length) {
+        this.buf = buf;
+        return;
+      }
+      body = rest.toString('utf8', 0, length);
+      used = length;
+    } else {
+      // No length: the body runs to the end of the connection (not used by etcd); treat as failure.
+      this.fail(
+        new TransportError(TransportErrorCode.ConnectionFailed, `response ${status} without a length`),
+      );
+      return;
+    }
+    this.buf = rest.length > used ? rest.subarray(used) : undefined;
+    const p = this.pending;
+    this.pending = undefined;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.served++;
+    if (close || this.buf !== undefined) this.close();
+    p.resolve({ status, body, clusterId });
+  };
+
+  private fail(err: Error): void {
+    const p = this.pending;
+    this.pending = undefined;
+    if (!this.closed) this.close();
+    p?.reject(err);
+  }
+}
+
+/** A chunked body: [text, bytes used], or undefined while incomplete. */
+function parseChunked(b: Buffer): [string, number] | undefined {
+  let pos = 0;
+  const parts: Buffer[] = [];
+  for (;;) {
+    const nl = b.indexOf('\r\n', pos);
+    if (nl < 0) return undefined;
+    const size = Number.parseInt(b.toString('latin1', pos, nl), 16);
+    if (Number.isNaN(size)) return undefined;
+    if (size === 0) {
+      // The last chunk, optional trailers, then an empty line.
+      const end = b.indexOf(CRLFCRLF, Math.max(pos, nl - 2));
+      if (end < 0) return undefined;
+      return [Buffer.concat(parts).toString('utf8'), end + 4];
+    }
+    if (b.length < nl + 2 + size + 2) return undefined;
+    parts.push(b.subarray(nl + 2, nl + 2 + size));
+    pos = nl + 2 + size + 2;
+  }
+}
+
+function isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
+}
