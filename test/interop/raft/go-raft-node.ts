@@ -25,6 +25,11 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+/** Go raft-node processes spawned and not yet exited. */
+export function liveGoProcesses(): number {
+  return live.size;
+}
+
 const STDERR_TAIL_LINES = 20;
 const REPLY_TIMEOUT_MS = 20_000;
 

@@ -3,10 +3,11 @@
  * Each test runs its own cluster and ends by comparing every member's log entry for entry.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { formatId } from '../../../src/raftpb/index.js';
 import { type ClusterSettings, MixedCluster, seededRandom } from './cluster.js';
 import type { NodeKind } from './cluster-node.js';
+import { liveGoProcesses } from './go-raft-node.js';
 import {
   assertAppliedOnce,
   assertIdenticalLogs,
@@ -17,6 +18,7 @@ import {
   proposeFrom,
   transferTo,
 } from './scenarios.js';
+import { openTsServers } from './ts-raft-node.js';
 
 /** Registers every scenario for a cluster of `kinds` (members 1..n); `seed` drives all randomness. */
 export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): void {
@@ -32,6 +34,12 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     t.after(() => c.close());
     return c;
   };
+
+  after(() => {
+    // Every test closed its cluster: no Go process alive, no raftwire peer server open.
+    assert.equal(liveGoProcesses(), 0, 'Go raft-node processes left running');
+    assert.equal(openTsServers(), 0, 'raftwire peer servers left open');
+  });
 
   test(`${name}: elections and leader transfer both ways, 3000 proposals from both sides, identical logs`, async (t) => {
     // Every member snapshots every 1000 applied entries and keeps 200 behind (raftexample's policy).

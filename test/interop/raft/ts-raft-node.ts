@@ -40,6 +40,13 @@ const CONF_CHANGE_TYPES = {
 } as const;
 const PROPOSE_TIMEOUT_MS = 10_000;
 
+const openServers = new Set<Server>();
+
+/** Peer servers of raftwire members still open (listening or holding connections). */
+export function openTsServers(): number {
+  return openServers.size;
+}
+
 /** What survives a TS member's restart: its storage. */
 export interface TsDisk {
   readonly storage: MemoryStorage;
@@ -115,6 +122,8 @@ export class TsRaftNode implements ClusterNode {
         resolve();
       });
     });
+    openServers.add(server);
+    server.once('close', () => openServers.delete(server));
     const node = new TsRaftNode(id, disk, server, random, events);
     node.setHandler = (h) => {
       handler = h;
