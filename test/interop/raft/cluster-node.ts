@@ -40,6 +40,8 @@ export interface StartOptions {
   readonly catchUp?: number;
   /** Two-phase elections (etcd's --pre-vote; default off as in etcd 3.4). */
   readonly preVote?: boolean;
+  /** ReadIndex by leader lease (ReadOnlyLeaseBased) instead of a heartbeat round. */
+  readonly leaseReads?: boolean;
   /** raftwire members only: asynchronous storage writes instead of Ready/Advance (Go ignores it). */
   readonly asyncStorageWrites?: boolean;
 }

@@ -119,6 +119,7 @@ export class GoRaftNode implements ClusterNode {
       snapCount: opts.snapCount ?? 0,
       catchUp: opts.catchUp ?? 0,
       preVote: opts.preVote ?? false,
+      leaseReads: opts.leaseReads ?? false,
     });
   }
 

@@ -199,24 +199,27 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     await assertIdenticalLogs(c);
   });
 
-  test(`${name}: ReadIndex answered across implementations`, async (t) => {
-    const c = await start(t, 5);
-    const go = pick(c, 'go');
-    const ts = pick(c, 'ts');
-    await elect(c, go);
-    const proposed = new Set<string>();
-    await proposeFrom(c, go, 100, seed + 51, proposed);
-    await c.waitConverged(proposed);
-    // A raftwire follower asks the Go leader.
-    await assertReadIndex(c, ts, 1);
-    await transferTo(c, ts);
-    await proposeFrom(c, ts, 100, seed + 52, proposed);
-    await c.waitConverged(proposed);
-    // A Go follower asks the raftwire leader.
-    await assertReadIndex(c, go, 2);
-    await assertAppliedOnce(c, proposed);
-    await assertIdenticalLogs(c);
-  });
+  for (const lease of [false, true]) {
+    const mode = lease ? 'lease-based' : 'safe';
+    test(`${name}: ReadIndex (${mode}) answered across implementations`, async (t) => {
+      const c = await start(t, lease ? 10 : 5, { leaseReads: lease });
+      const go = pick(c, 'go');
+      const ts = pick(c, 'ts');
+      await elect(c, go);
+      const proposed = new Set<string>();
+      await proposeFrom(c, go, 100, seed + 51, proposed);
+      await c.waitConverged(proposed);
+      // A raftwire follower asks the Go leader.
+      await assertReadIndex(c, ts, 1);
+      await transferTo(c, ts);
+      await proposeFrom(c, ts, 100, seed + 52, proposed);
+      await c.waitConverged(proposed);
+      // A Go follower asks the raftwire leader.
+      await assertReadIndex(c, go, 2);
+      await assertAppliedOnce(c, proposed);
+      await assertIdenticalLogs(c);
+    });
+  }
 
   test(`${name}: 40 seeded random rounds of proposals, transfers, kills, restarts and compactions`, async (t) => {
     const c = await start(t, 6, { snapCount: 300, catchUp: 30 });

@@ -10,7 +10,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemoryStorage, Node, type Ready, type SnapshotStatus } from '../../../src/raft/index.js';
+import {
+  MemoryStorage,
+  Node,
+  ReadOnlyOption,
+  type Ready,
+  type SnapshotStatus,
+} from '../../../src/raft/index.js';
 import {
   type ConfChange,
   ConfChangeType,
@@ -154,6 +160,8 @@ export class TsRaftNode implements ClusterNode {
       checkQuorum: true,
       preVote: opts.preVote ?? false,
       asyncStorageWrites: this.asyncStorageWrites,
+      readOnlyOption:
+        opts.leaseReads === true ? ReadOnlyOption.ReadOnlyLeaseBased : ReadOnlyOption.ReadOnlySafe,
       random: this.random,
     };
     const nodeOpts = {

@@ -19,6 +19,7 @@ type command struct {
 	SnapCount    uint64       `json:"snapCount"`
 	CatchUp      uint64       `json:"catchUp"`
 	PreVote      bool         `json:"preVote"`
+	LeaseReads   bool         `json:"leaseReads"`
 	// propose: several payloads proposed in order
 	Data []string `json:"data"`
 	// proposeConfChange

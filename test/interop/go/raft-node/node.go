@@ -93,6 +93,10 @@ func startNode(c command, dir string, ln net.Listener, ev *eventWriter) (*raftNo
 	if err := n.openStorage(walDir, lg); err != nil {
 		return nil, err
 	}
+	readOnly := raft.ReadOnlySafe
+	if c.LeaseReads {
+		readOnly = raft.ReadOnlyLeaseBased
+	}
 	cfg := &raft.Config{
 		ID:                        n.id,
 		ElectionTick:              orDefault(c.ElectionTick, 10),
@@ -103,6 +107,7 @@ func startNode(c command, dir string, ln net.Listener, ev *eventWriter) (*raftNo
 		MaxUncommittedEntriesSize: 1 << 30,
 		CheckQuorum:               true,
 		PreVote:                   c.PreVote,
+		ReadOnlyOption:            readOnly,
 		Logger:                    &raft.DefaultLogger{Logger: log.New(os.Stderr, "raft ", log.LstdFlags)},
 	}
 	if oldWAL || c.Join {
