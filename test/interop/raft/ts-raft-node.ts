@@ -48,6 +48,11 @@ const PROPOSE_TIMEOUT_MS = 10_000;
 
 const openServers = new Set<Server>();
 
+/** Where a member's server sends requests: the transport's handler once started. */
+interface Route {
+  handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+}
+
 /** Peer servers of raftwire members still open (listening or holding connections). */
 export function openTsServers(): number {
   return openServers.size;
@@ -101,6 +106,7 @@ export class TsRaftNode implements ClusterNode {
     readonly id: bigint,
     readonly disk: TsDisk,
     private readonly server: Server,
+    private readonly route: Route,
     private readonly random: () => number,
     readonly events: NodeEvents,
   ) {
@@ -114,11 +120,11 @@ export class TsRaftNode implements ClusterNode {
    * timeouts. Requests before `start` are answered 404 (a Go peer retries).
    */
   static async listen(id: bigint, disk: TsDisk, random: () => number, port = 0): Promise<TsRaftNode> {
-    let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+    const route: Route = { handler: undefined };
     const events = new NodeEvents();
     const server = createServer({ requestTimeout: 0, keepAliveTimeout: 5_000 }, (req, res) => {
       watchStream(events, req, res);
-      if (handler !== undefined) handler(req, res);
+      if (route.handler !== undefined) route.handler(req, res);
       else res.writeHead(404).end();
     });
     await new Promise<void>((resolve, reject) => {
@@ -130,14 +136,8 @@ export class TsRaftNode implements ClusterNode {
     });
     openServers.add(server);
     server.once('close', () => openServers.delete(server));
-    const node = new TsRaftNode(id, disk, server, random, events);
-    node.setHandler = (h) => {
-      handler = h;
-    };
-    return node;
+    return new TsRaftNode(id, disk, server, route, random, events);
   }
-
-  private setHandler: (h: (req: IncomingMessage, res: ServerResponse) => void) => void = () => undefined;
 
   async start(opts: StartOptions): Promise<void> {
     const storage = this.disk.storage;
@@ -193,7 +193,7 @@ export class TsRaftNode implements ClusterNode {
     await transport.start();
     this.transport = transport;
     for (const p of opts.peers) if (p.id !== this.id) transport.addPeer(p.id, [p.url]);
-    this.setHandler(transport.handler());
+    this.route.handler = transport.handler();
     // The transport exists before the Node: the first Ready may come in the next microtask.
     const node =
       restarting || opts.join === true
