@@ -354,4 +354,32 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     await assertAppliedOnce(c, proposed);
     await assertIdenticalLogs(c);
   });
+
+  test(`${name}: leader transfer asked on a follower of the other kind (forwarded MsgTransferLeader)`, async (t) => {
+    const c = await start(t, 11);
+    const go = pick(c, 'go');
+    const ts = pick(c, 'ts');
+    const third = c.runningIds().find((x) => x !== go && x !== ts) as bigint;
+    await elect(c, go);
+    const proposed = new Set<string>();
+    await proposeFrom(c, ts, 100, seed + 111, proposed);
+    await c.waitConverged(proposed);
+    // raftwire (etcd-io/raft 3.6) forwards the transferee unchanged to the Go leader.
+    await c.waitMessageStream(ts, go);
+    await c.node(ts).transferLeader(third);
+    assert.equal(await c.waitLeader(third), third);
+    await c.waitConverged(proposed);
+    if ((await c.waitLeader()) !== ts) await transferTo(c, ts);
+    await c.waitConverged(proposed);
+    // etcd 3.4's follower forwards MsgTransferLeader with its own ID as From (raft-core §5.3), so a
+    // raftwire leader hands leadership to the Go follower that asked, not to the one it named.
+    const other = c.runningIds().find((x) => x !== go && x !== ts) as bigint;
+    await c.waitMessageStream(go, ts);
+    await c.node(go).transferLeader(other);
+    assert.equal(await c.waitLeader(go), go);
+    await proposeFrom(c, other, 100, seed + 112, proposed);
+    await c.waitConverged(proposed);
+    await assertAppliedOnce(c, proposed);
+    await assertIdenticalLogs(c);
+  });
 }
