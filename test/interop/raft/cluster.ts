@@ -154,9 +154,15 @@ export class MixedCluster {
   /**
    * Creates a new member `id` of `kind`, proposes its addition (V1 AddNode, or AddLearnerNode when
    * `learner`, with its URL as context) through `via`, and starts it as a joiner once every
-   * member applied the change.
+   * member applied the change and `beforeStart` resolved.
    */
-  async addMember(id: bigint, kind: NodeKind, via: bigint, learner = false): Promise<ClusterNode> {
+  async addMember(
+    id: bigint,
+    kind: NodeKind,
+    via: bigint,
+    learner = false,
+    beforeStart: () => Promise<void> = async () => undefined,
+  ): Promise<ClusterNode> {
     const m = await this.create(id, kind);
     const proposer = this.node(via);
     await proposer.proposeConfChange(learner ? 'addLearner' : 'add', id, m.node.url);
@@ -167,6 +173,7 @@ export class MixedCluster {
       const sts = await Promise.all(others.map((x) => this.node(x).status()));
       return sts.every((s) => (learner ? s.learners : s.voters).includes(id));
     });
+    await beforeStart();
     this.peers = [...this.peers, { id, url: m.node.url }];
     await m.node.start({ ...this.settings, peers: this.peers, join: true });
     m.running = true;

@@ -382,4 +382,43 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     await assertAppliedOnce(c, proposed);
     await assertIdenticalLogs(c);
   });
+
+  test(`${name}: new members of both kinds join by snapshot from a leader of the other kind`, async (t) => {
+    const c = await start(t, 12);
+    const go = pick(c, 'go');
+    const ts = pick(c, 'ts');
+    const proposed = new Set<string>();
+    // Compact every member once the AddNode is applied (a snapshot from before it would not
+    // contain the joiner, and raft refuses such a snapshot), so the joiner can only be caught up by
+    // MsgSnap.
+    const compactAll = async () => {
+      for (const id of c.runningIds()) await c.node(id).compact(0);
+    };
+    await elect(c, go);
+    await proposeFrom(c, ts, 300, seed + 121, proposed);
+    await c.waitConverged(proposed);
+    const newTs = await c.addMember(4n, 'ts', go, false, compactAll);
+    const tsSnap = await newTs.events.waitFor(
+      'snapshotApplied on the raftwire joiner',
+      (e) => e.ev === 'snapshotApplied',
+    );
+    await proposeFrom(c, 4n, 100, seed + 122, proposed);
+    await c.waitConverged(proposed);
+    await transferTo(c, ts);
+    await proposeFrom(c, go, 300, seed + 123, proposed);
+    await c.waitConverged(proposed);
+    const newGo = await c.addMember(5n, 'go', ts, false, compactAll);
+    const goSnap = await newGo.events.waitFor(
+      'snapshotApplied on the Go joiner',
+      (e) => e.ev === 'snapshotApplied',
+    );
+    assert.ok(Number(goSnap.index) > Number(tsSnap.index));
+    await proposeFrom(c, 5n, 100, seed + 124, proposed);
+    await c.waitConverged(proposed);
+    for (const id of c.runningIds()) {
+      assert.deepEqual((await c.node(id).status()).voters, [1n, 2n, 3n, 4n, 5n], `voters on ${formatId(id)}`);
+    }
+    await assertAppliedOnce(c, proposed);
+    await assertIdenticalLogs(c);
+  });
 }
