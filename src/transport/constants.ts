@@ -54,6 +54,12 @@ export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const TCP_KEEPALIVE_MS = 30_000;
 /** Idle keep-alive of pipeline connections; Go servers close idle peer connections after 5 s anyway. */
 export const PIPELINE_KEEPALIVE_TIMEOUT_MS = 4_000;
+/** Idle keep-alive of a finished stream's connection: streams are long-lived, their sockets are not pooled. */
+export const STREAM_KEEPALIVE_TIMEOUT_MS = 1_000;
+/** Peer server: time allowed for a request's headers (node:http headersTimeout). */
+export const SERVER_HEADERS_TIMEOUT_MS = 10_000;
+/** Peer server: idle keep-alive of client connections, as etcd's 5 s per-read deadline. */
+export const SERVER_KEEPALIVE_TIMEOUT_MS = 5_000;
 /** Minimum gap between two identical drop warnings per peer and channel (etcd merges repeated lines). */
 export const DROP_WARNING_INTERVAL_MS = 1_000;
 /** Label etcd uses for snapshot receive failures before the sender is known. */

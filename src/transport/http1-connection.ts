@@ -6,6 +6,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { TCP_KEEPALIVE_MS, TLS_HANDSHAKE_TIMEOUT_MS } from './constants.js';
 import { TransportError, TransportErrorCode } from './errors.js';
 
 /** A parsed response: status, body text, and the peer's X-Etcd-Cluster-Id. */
@@ -54,13 +55,16 @@ export class Http1Connection {
           })
         : netConnect({ host, port });
     this.socket.setNoDelay(true);
-    this.socket.setKeepAlive(true, 30_000);
-    if (o.dialTimeoutMs > 0) {
-      this.socket.setTimeout(o.dialTimeoutMs, () =>
+    this.socket.setKeepAlive(true, TCP_KEEPALIVE_MS);
+    // Go bounds the TLS handshake even without a dial timeout.
+    const connectTimeoutMs =
+      o.dialTimeoutMs > 0 ? o.dialTimeoutMs : u.protocol === 'https:' ? TLS_HANDSHAKE_TIMEOUT_MS : 0;
+    if (connectTimeoutMs > 0) {
+      this.socket.setTimeout(connectTimeoutMs, () =>
         this.fail(
           new TransportError(
             TransportErrorCode.ConnectionFailed,
-            `dial ${o.url} timed out after ${o.dialTimeoutMs} ms`,
+            `dial ${o.url} timed out after ${connectTimeoutMs} ms`,
           ),
         ),
       );

@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../logger/index.js';
 import { noopLogger } from '../logger/index.js';
+import { SERVER_HEADERS_TIMEOUT_MS, SERVER_KEEPALIVE_TIMEOUT_MS } from './constants.js';
 import { checkClientCertificate, serverTlsOptions } from './tls.js';
 import type { Transport } from './transport.js';
 
@@ -22,7 +23,11 @@ export interface PeerServerOptions {
 /** A peer-port server serving `transport.handler()`; https when the transport has a cert and key. */
 export function createPeerServer(transport: Transport, options: PeerServerOptions = {}): Server {
   const log = options.logger ?? noopLogger;
-  const common = { requestTimeout: 0, headersTimeout: 10_000, keepAliveTimeout: 5_000 };
+  const common = {
+    requestTimeout: 0,
+    headersTimeout: SERVER_HEADERS_TIMEOUT_MS,
+    keepAliveTimeout: SERVER_KEEPALIVE_TIMEOUT_MS,
+  };
   const tls = transport.tls;
   if (tls?.cert === undefined || tls.key === undefined) {
     return createHttpServer(common, transport.handler());

@@ -6,6 +6,7 @@
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { buildConnector } from 'undici';
+import { TCP_KEEPALIVE_MS, TLS_HANDSHAKE_TIMEOUT_MS } from './constants.js';
 import type { TransportTlsOptions } from './types.js';
 
 /** undici `connect` options for outgoing peer connections. HTTP/1.1 only: no h2 in ALPN. */
@@ -15,11 +16,13 @@ export function clientConnectOptions(
 ): buildConnector.BuildOptions {
   const opts: buildConnector.BuildOptions = {
     keepAlive: true,
-    keepAliveInitialDelay: 30_000,
+    keepAliveInitialDelay: TCP_KEEPALIVE_MS,
     ALPNProtocols: ['http/1.1'],
   };
   if (dialTimeoutMs > 0) opts.timeout = dialTimeoutMs;
   if (tls === undefined) return opts;
+  // Go bounds the TLS handshake even without a dial timeout.
+  if (dialTimeoutMs <= 0) opts.timeout = TLS_HANDSHAKE_TIMEOUT_MS;
   if (tls.ca !== undefined) opts.ca = tls.ca;
   if (tls.cert !== undefined) opts.cert = tls.cert;
   if (tls.key !== undefined) opts.key = tls.key;

@@ -14,6 +14,7 @@ import {
   PIPELINE_KEEPALIVE_TIMEOUT_MS,
   PROBE_INTERVAL_MS,
   SNAPSHOT_PROGRESS_TIMEOUT_MS,
+  STREAM_KEEPALIVE_TIMEOUT_MS,
 } from './constants.js';
 import type { TransportContext } from './context.js';
 import { DropReporter } from './drop-reporter.js';
@@ -85,7 +86,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     };
     if (options.urls !== undefined) baseHeaders['X-PeerURLs'] = parsePeerUrls(options.urls).join(',');
     const connect = clientConnectOptions(options.tls, options.dialTimeoutMs ?? 0);
-    const streamClient = new Agent({ connect, pipelining: 1, keepAliveTimeout: 1_000 });
+    const streamClient = new Agent({ connect, pipelining: 1, keepAliveTimeout: STREAM_KEEPALIVE_TIMEOUT_MS });
     const pipelineClient = new Agent({
       connect,
       connections: PIPELINE_CONNECTIONS,

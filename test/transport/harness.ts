@@ -5,6 +5,7 @@
 
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after } from 'node:test';
 import { Registry } from 'prom-client';
 import type { LogFields, Logger } from '../../src/logger/index.js';
 import type { Message } from '../../src/raftpb/index.js';
@@ -15,6 +16,28 @@ import {
   type TransportOptions,
 } from '../../src/transport/index.js';
 import { createPeerServer } from '../../src/transport/peer-server.js';
+
+/**
+ * Everything a test opened and has not closed yet: closed after the file's tests even when an
+ * assertion failed midway, so a failing test never leaves a transport redialing forever.
+ */
+const open = new Set<() => Promise<void>>();
+
+/** Registers `close` to run after the file's tests unless it ran before; returns the once-only closer. */
+export function track(close: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  const once = () => {
+    open.delete(once);
+    done ??= close();
+    return done;
+  };
+  open.add(once);
+  return once;
+}
+
+after(async () => {
+  for (const close of [...open]) await close().catch(() => {});
+});
 
 /** A Raft that records everything the transport tells it. */
 export class RecordingRaft implements Raft {
@@ -158,11 +181,11 @@ export async function startNode(id: bigint, extra: Partial<TransportOptions> = {
     url: `${scheme}://127.0.0.1:${port}`,
     logger,
     registry,
-    async close() {
+    close: track(async () => {
       await tr.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    }),
   };
 }
 
@@ -199,10 +222,10 @@ export async function fakePeer(
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     server,
-    async close() {
+    close: track(async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    }),
   };
 }
 

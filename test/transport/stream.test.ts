@@ -18,6 +18,7 @@ import {
   RecordingRaft,
   startNode,
   startPair,
+  track,
   waitUntil,
   withTimeout,
 } from './harness.js';
@@ -109,6 +110,7 @@ describe('stream reader', () => {
       probeIntervalMs: 0,
     });
     await tr.start();
+    track(() => tr.stop());
     const errors: TransportError[] = [];
     tr.on('error', (e) => errors.push(e));
     tr.addPeer(2n, [peer.url]);
@@ -232,6 +234,7 @@ describe('stream liveness (slow: read deadlines are 5 s)', () => {
         probeIntervalMs: 0,
       });
       await tr.start();
+      track(() => tr.stop());
       tr.addPeer(2n, [peer.url]);
       await waitUntil(() => dials.length >= 4, 'redial after the read deadline', 9_000);
       assert.ok(logger.lines.some((l) => l.msg === 'lost TCP streaming connection with remote peer'));
