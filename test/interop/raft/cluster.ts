@@ -362,7 +362,12 @@ export class MixedCluster {
             ),
           new Promise<string>((r) => setTimeout(() => r('(no status)'), 2000).unref()),
         ]).catch((e: unknown) => String(e));
-        return `  ${n.kind} ${formatId(id)}: ${st} events(lead=${formatId(lastLead(n))}, applied=${lastApplied(n)})${n.events.describe()}`;
+        // Leader history (lead@term): a change during a wait explains dropped forwarded proposals.
+        const leads = n.events.items
+          .filter((e) => e.ev === 'leaderChanged')
+          .map((e) => `${String(e.lead)}@${String(e.term)}`)
+          .join(' ');
+        return `  ${n.kind} ${formatId(id)}: ${st} leaders[${leads}] applied=${lastApplied(n)}${n.events.describe()}`;
       }),
     );
     return lines.join('\n');

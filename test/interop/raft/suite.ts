@@ -28,9 +28,9 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     salt: number,
     settings: ClusterSettings = {},
   ): Promise<MixedCluster> => {
-    // ElectionTick 25 × 20 ms: 0.5-1 s election timeouts, so CPU contention on a shared machine
+    // ElectionTick 50 × 20 ms: 1-2 s election timeouts, so CPU contention on a shared machine
     // does not look like a dead leader (raft drops forwarded proposals on a leader change).
-    const c = await MixedCluster.start(kinds, { electionTick: 25, ...settings }, seed + salt);
+    const c = await MixedCluster.start(kinds, { electionTick: 50, ...settings }, seed + salt);
     t.after(() => c.close());
     return c;
   };
