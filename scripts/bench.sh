@@ -7,7 +7,7 @@ npm run --silent build
 bash scripts/build-go.sh
 areas=("$@")
 if [ ${#areas[@]} -eq 0 ]; then
-  mapfile -t areas < <(find dist/bench -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
+  mapfile -t areas < <(find dist/bench -mindepth 2 -maxdepth 2 -name main.js -printf '%h\n' | xargs -n1 basename | sort)
 fi
 for area in "${areas[@]}"; do
   echo "== bench/$area"
