@@ -51,7 +51,7 @@ func (r *stubRaft) setRemoved(id uint64, removed bool) {
 }
 
 // Process reports the message as received. via is "http" when it came through a POST
-// (pipeline or snapshot handler, which pass context.TODO()) and "stream" otherwise.
+// (pipeline or snapshot handler, which pass an empty Go context) and "stream" otherwise.
 // Like etcdserver, a message from a removed member is refused with a 403.
 func (r *stubRaft) Process(ctx context.Context, m raftpb.Message) error {
 	if r.IsIDRemoved(m.From) {
