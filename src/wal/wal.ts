@@ -20,6 +20,7 @@ import { maxFrameBytes, RecordEncoder } from './encoder.js';
 import { WalError, WalErrorCode } from './errors.js';
 import { nodeWalFs, PRIVATE_FILE_MODE, type WalFile, type WalFs, writeFully } from './file-layer.js';
 import { FilePipeline, type Preallocation, preallocate } from './file-pipeline.js';
+import { FlushedOffset } from './flushed-offset.js';
 import { MAX_RECORD_BYTES } from './framing.js';
 import { readSegmentNames, type SegmentName, selectSegments, walExists, walName } from './names.js';
 import { readLog } from './read-log.js';
@@ -30,7 +31,7 @@ export const DEFAULT_SEGMENT_SIZE_BYTES = 64 * 1000 * 1000;
 
 /** Options of `Wal.create` and `Wal.open`. */
 export interface WalOptions {
-  /** Segment size: preallocated, and the offset past which a save cuts a new segment. */
+  /** Segment size: preallocated, and the offset at which a save cuts a new segment (counted as etcd counts it, see flushed-offset.ts). */
   segmentSizeBytes?: number;
   /** `zeros` (default) writes zeros, `sparse` only sets the length (etcd's fallback). */
   preallocation?: Preallocation;
@@ -96,6 +97,8 @@ export class Wal {
   #tailPath = '';
   #stage = 'write';
   #offset = 0;
+  /** etcd's view of the tail's offset, which decides segment cuts (see flushed-offset.ts). */
+  #etcdOffset = new FlushedOffset(0);
   #encoder = new RecordEncoder(0);
   #metadata: Uint8Array | undefined;
   #state: HardState = newHardState();
@@ -168,6 +171,7 @@ export class Wal {
       file = undefined;
       w.#tailPath = join(dir, name);
       w.#offset = pos;
+      w.#etcdOffset = new FlushedOffset(pos);
       w.#encoder = encoder;
       w.#metadata = metadata?.slice();
       w.#pipeline = new FilePipeline(dir, size, fs, w.#preallocation);
@@ -269,6 +273,7 @@ export class Wal {
     this.#tail = tail;
     this.#tailPath = tailPath;
     this.#offset = c.tailOffset;
+    this.#etcdOffset = new FlushedOffset(c.tailOffset);
     this.#encoder = new RecordEncoder(c.crc);
     this.#metadata = c.metadata;
     this.#state = c.hardState;
@@ -387,7 +392,10 @@ export class Wal {
     });
   }
 
-  /** Drains the queue: one group per write + fsync, cutting a segment when the tail is full. */
+  /**
+   * Drains the queue: one group per write + fsync. A group ends early at the save after which etcd
+   * would cut the segment; the cut then happens before that group's saves resolve.
+   */
   async #flush(): Promise<void> {
     while (this.#queue.length > 0) {
       const group = this.#takeGroup();
@@ -395,17 +403,18 @@ export class Wal {
         for (const p of group) p.reject(this.#failure);
         continue;
       }
+      let cut: boolean;
       try {
-        await this.#writeGroup(group);
+        cut = await this.#writeGroup(group);
       } catch (e) {
         const err = this.#fail(e, `${this.#stage} of ${this.#tailPath}`);
         for (const p of group) p.reject(err);
         continue;
       }
       if (this.#offset >= this.#segmentSize / 2) this.#pipeline?.warm();
-      // A full tail is cut before the saves resolve, and a failed cut fails them, as etcd's Save
-      // returns its cut's error (their records are durable all the same).
-      if (this.#offset >= this.#segmentSize) {
+      // A failed cut fails the saves, as etcd's Save returns its cut's error (their records are
+      // durable all the same).
+      if (cut) {
         try {
           await this.#cut();
         } catch (e) {
@@ -435,46 +444,68 @@ export class Wal {
     return q.splice(0, n);
   }
 
-  async #writeGroup(group: Pending[]): Promise<void> {
+  /**
+   * Encodes the group into one buffer and writes it (then fdatasyncs, in that mode). Returns
+   * whether etcd would cut the segment after the last save written; saves after that one are
+   * taken out of `group` and put back at the head of the queue.
+   */
+  async #writeGroup(group: Pending[]): Promise<boolean> {
     let bound = 0;
     for (const p of group) bound += p.bytes;
     if (this.#scratch.length < bound)
       this.#scratch = Buffer.allocUnsafe(Math.max(bound, this.#scratch.length * 2));
     const buf = this.#scratch;
     const enc = this.#encoder;
+    const etcd = this.#etcdOffset;
     let pos = 0;
-    let mustSync = false;
-    for (const p of group) {
+    let groupMustSync = false;
+    let cut = false;
+    let n = 0;
+    while (n < group.length && !cut) {
+      const p = group[n++] as Pending;
       if (p.kind === KIND_SNAPSHOT) {
         const s = p.snapshot as WalSnapshot;
+        const at = pos;
         pos = enc.snapshot(buf, pos, s, walSnapshotSize(s));
+        etcd.record(pos - at);
+        etcd.flush();
         if (this.#lastIndex < s.index) this.#lastIndex = s.index;
-        mustSync = true;
+        groupMustSync = true;
         continue;
       }
+      // etcd's Save: entries, then the hard state; raft.MustSync; then the cut check on the offset
+      // its page writer has flushed, else a sync when it must.
       const ents = p.entries;
       for (let i = 0; i < ents.length; i++) {
         const e = ents[i] as Entry;
+        const at = pos;
         pos = enc.entry(buf, pos, e, entrySize(e));
+        etcd.record(pos - at);
       }
-      if (ents.length > 0) {
-        this.#lastIndex = (ents[ents.length - 1] as Entry).index;
-        mustSync = true;
-      }
+      let mustSync = ents.length > 0;
+      if (mustSync) this.#lastIndex = (ents[ents.length - 1] as Entry).index;
       const hs = p.hardState;
       if (!isEmptyHardState(hs)) {
         if (hs.term !== this.#state.term || hs.vote !== this.#state.vote) mustSync = true;
+        const at = pos;
         pos = enc.state(buf, pos, hs, hardStateSize(hs));
+        etcd.record(pos - at);
         this.#state = hs;
       }
+      if (etcd.flushed >= this.#segmentSize) cut = true;
+      else if (mustSync) etcd.flush();
+      groupMustSync ||= mustSync;
     }
+    if (n < group.length) this.#queue = group.splice(n).concat(this.#queue);
     const tail = this.#tail as WalFile;
     this.#stage = 'write';
     await writeFully(tail, buf, pos, this.#offset);
     this.#offset += pos;
     if (this.#scratch.length > 4 << 20) this.#scratch = Buffer.allocUnsafe(64 * 1024);
     this.#stage = 'fdatasync';
-    if (mustSync && !this.#dsync) await tail.datasync();
+    // A cut syncs the tail itself.
+    if (groupMustSync && !cut && !this.#dsync) await tail.datasync();
+    return cut;
   }
 
   /**
@@ -513,6 +544,7 @@ export class Wal {
     this.#tail = await this.#adopt(prepared.file, join(this.#dir, name));
     this.#tailPath = join(this.#dir, name);
     this.#offset = pos;
+    this.#etcdOffset = new FlushedOffset(pos);
     this.#segments.push({ name, seq, index: this.#lastIndex + 1 });
     await oldTail.close();
     await this.#fs.syncDir(this.#dir);
