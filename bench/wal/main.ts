@@ -15,6 +15,11 @@
  * Every run starts from a fresh WAL (`create`, 64 MB segment preallocated) in a temp directory
  * under os.tmpdir(); the first `--warmup` seconds are not measured.
  *
+ * After the table: the median round trip of a no-op thread-pool call (`FileHandle.stat`) with the
+ * event loop otherwise idle, and what it implies. A WAL save that waits for its write (one call:
+ * O_DSYNC) costs at least Go's write + fdatasync plus that round trip, so for one sequential writer
+ * TS/Go cannot exceed  t / (t + round trip), t being Go's floor time per save.
+ *
  * `--floors` adds floor rows for other Node file APIs (callback `fs.write`/`fs.fdatasync`, an
  * O_DSYNC file, and synchronous calls that block the event loop), each against the same Go floor.
  *
@@ -229,6 +234,24 @@ async function runTs(dir: string, c: Case): Promise<Result> {
   return { saves, entries, seconds: elapsed, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
+/** Median round trip, µs, of a no-op thread-pool call (fstat) awaited one at a time. */
+async function threadPoolRoundTrip(dir: string): Promise<number> {
+  await mkdir(dir, { recursive: true });
+  const fh = await open(join(dir, 'rt'), 'w');
+  try {
+    const samples: number[] = [];
+    const t0 = performance.now();
+    while (performance.now() - t0 < 1000) {
+      const a = performance.now();
+      await fh.stat();
+      samples.push((performance.now() - a) * 1000);
+    }
+    return median(samples);
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Busy jiffies and wall clock from /proc/stat (USER_HZ = 100 on Linux). */
 async function busyJiffies(): Promise<number> {
   const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
@@ -256,7 +279,11 @@ async function main(): Promise<void> {
   const go = new Map<string, Result[]>();
   const ts = new Map<string, Result[]>();
   const busy: number[] = [];
+  const roundTrips: number[] = [];
   for (let r = 0; r < reps; r++) {
+    const rtDir = await mkdtemp(join(baseDir, 'raftwire-bench-wal-rt-'));
+    roundTrips.push(await threadPoolRoundTrip(rtDir));
+    await rm(rtDir, { recursive: true, force: true });
     for (const c of CASES) {
       for (const side of ['go', 'ts'] as const) {
         const dir = await mkdtemp(join(baseDir, `raftwire-bench-wal-${side}-`));
@@ -306,6 +333,14 @@ async function main(): Promise<void> {
       'TS cpu µs/save',
     ],
     rows,
+  );
+  const goFloor = go.get(CASES.find((c) => c.raw === 'filehandle')?.name ?? '') ?? [];
+  const goFloorUs = 1e6 / rate(goFloor, (r) => r.saves);
+  const rt = median(roundTrips);
+  console.log(
+    `thread-pool round trip (no-op FileHandle.stat, idle event loop): median ${rt.toFixed(1)} µs; ` +
+      `Go's floor is ${goFloorUs.toFixed(1)} µs per write + fdatasync, so one sequential writer that ` +
+      `waits for one thread-pool call per save can reach at most ${(goFloorUs / (goFloorUs + rt)).toFixed(2)} of Go here`,
   );
   console.log(
     `machine busy cores per run (all processes, this benchmark included; /proc/stat): median ${median(busy).toFixed(2)} of 2`,
