@@ -24,6 +24,16 @@ export interface MemberSpec {
 /** The V1 conf changes the harnesses propose. */
 export type ConfChangeKind = 'add' | 'addLearner' | 'remove';
 
+/** One change of a ConfChangeV2; `url` (for adds) travels in the V2 context. */
+export interface ConfChangeV2Item {
+  readonly type: ConfChangeKind;
+  readonly nodeId: bigint;
+  readonly url?: string;
+}
+
+/** How a ConfChangeV2 uses joint consensus: etcd's ConfChangeTransition. */
+export type ConfChangeTransitionKind = 'auto' | 'implicit' | 'explicit';
+
 /** Options of `start`, the same for both kinds. */
 export interface StartOptions {
   /** Every member of the cluster (this one included), for the transport and bootstrap. */
@@ -60,6 +70,9 @@ export interface MemberStatus {
   readonly state: string;
   readonly voters: readonly bigint[];
   readonly learners: readonly bigint[];
+  /** The outgoing voters while in a joint configuration (empty otherwise). */
+  readonly votersOutgoing: readonly bigint[];
+  readonly autoLeave: boolean;
 }
 
 /** The entries a member applied (since its last start or installed snapshot) and its chain value. */
@@ -84,6 +97,14 @@ export interface ClusterNode {
    * member's URL as context, or RemoveNode.
    */
   proposeConfChange(type: ConfChangeKind, nodeId: bigint, context?: string): Promise<void>;
+  /**
+   * Proposes a ConfChangeV2: the changes, with the URLs of added members in its context as a JSON
+   * object {id in hex: url}; no changes leaves a joint configuration.
+   */
+  proposeConfChangeV2(
+    changes: readonly ConfChangeV2Item[],
+    transition: ConfChangeTransitionKind,
+  ): Promise<void>;
   transferLeader(transferee: bigint): Promise<void>;
   readIndex(rctx: Uint8Array): Promise<void>;
   campaign(): Promise<void>;

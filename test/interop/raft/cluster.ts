@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { formatId } from '../../../src/raftpb/index.js';
 import type {
   ClusterNode,
+  ConfChangeTransitionKind,
   MemberLog,
   MemberSpec,
   MemberStatus,
@@ -188,6 +189,67 @@ export class MixedCluster {
       const sts = await Promise.all(all.map((x) => this.node(x).status()));
       return sts.every((s) => s.voters.includes(id) && !s.learners.includes(id));
     });
+  }
+
+  /**
+   * One ConfChangeV2 through `via`: adds new voters of the given kinds and removes `remove`, with
+   * `transition`. Waits until every running member applied the change (entered the joint
+   * configuration, or with 'auto' possibly already left it), then starts the new members as
+   * joiners. Removed members keep running (they may still be outgoing voters): `leaveJoint` or
+   * the automatic leave ends that, and `dropRemoved` stops them.
+   */
+  async changeMembersV2(
+    via: bigint,
+    add: readonly { id: bigint; kind: NodeKind }[],
+    remove: readonly bigint[],
+    transition: ConfChangeTransitionKind,
+  ): Promise<void> {
+    const created = [];
+    for (const a of add) created.push(await this.create(a.id, a.kind));
+    await this.node(via).proposeConfChangeV2(
+      [
+        ...created.map((m) => ({ type: 'add' as const, nodeId: m.id, url: m.node.url })),
+        ...remove.map((id) => ({ type: 'remove' as const, nodeId: id })),
+      ],
+      transition,
+    );
+    const others = this.runningIds();
+    await this.waitUntil('the V2 change applied on every member', async () => {
+      const sts = await Promise.all(others.map((x) => this.node(x).status()));
+      return sts.every(
+        (s) => add.every((a) => s.voters.includes(a.id)) && remove.every((id) => !s.voters.includes(id)),
+      );
+    });
+    // The new members replay the change, removing the old ones from their transports: they start
+    // knowing them (dropRemoved forgets them).
+    this.peers = [...this.peers, ...created.map((m) => ({ id: m.id, url: m.node.url }))];
+    for (const m of created) {
+      await m.node.start({ ...this.settings, peers: this.peers, join: true });
+      m.running = true;
+    }
+  }
+
+  /** Proposes an empty ConfChangeV2 through `via` (leave the joint configuration). */
+  async leaveJoint(via: bigint): Promise<void> {
+    await this.node(via).proposeConfChangeV2([], 'auto');
+  }
+
+  /** Waits until every running member except `except` is out of any joint configuration. */
+  async waitJointLeft(except: readonly bigint[] = []): Promise<void> {
+    const ids = this.runningIds().filter((x) => !except.includes(x));
+    await this.waitUntil('every member left the joint configuration', async () => {
+      const sts = await Promise.all(ids.map((x) => this.node(x).status()));
+      return sts.every((s) => s.votersOutgoing.length === 0);
+    });
+  }
+
+  /** Stops removed members and forgets them. */
+  async dropRemoved(ids: readonly bigint[]): Promise<void> {
+    for (const id of ids) {
+      await this.stop(id);
+      this.members.delete(id);
+    }
+    this.peers = this.peers.filter((p) => !ids.includes(p.id));
   }
 
   /** Proposes removing `id` through `via` and waits until every other running member applied it. */

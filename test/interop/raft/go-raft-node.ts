@@ -12,6 +12,8 @@ import { toHex } from '../../support/hex.js';
 import type {
   ClusterNode,
   ConfChangeKind,
+  ConfChangeTransitionKind,
+  ConfChangeV2Item,
   MemberLog,
   MemberStatus,
   NodeEvent,
@@ -102,7 +104,7 @@ export class GoRaftNode implements ClusterNode {
       REPLY_TIMEOUT_MS,
     );
     if (reply.ev === 'exit') {
-      throw new Error(`raft-node ${formatId(this.id)} exited during ${cmd}`);
+      throw new Error(`raft-node ${formatId(this.id)} exited during ${cmd}${this.events.describe()}`);
     }
     if (typeof reply.error === 'string')
       throw new Error(`raft-node ${formatId(this.id)} ${cmd}: ${reply.error}`);
@@ -129,6 +131,16 @@ export class GoRaftNode implements ClusterNode {
 
   async proposeConfChange(type: ConfChangeKind, nodeId: bigint, context = ''): Promise<void> {
     await this.request('proposeConfChange', { type, nodeId: formatId(nodeId), context });
+  }
+
+  async proposeConfChangeV2(
+    changes: readonly ConfChangeV2Item[],
+    transition: ConfChangeTransitionKind,
+  ): Promise<void> {
+    await this.request('proposeConfChangeV2', {
+      changes: changes.map((c) => ({ type: c.type, nodeId: formatId(c.nodeId), context: c.url ?? '' })),
+      transition,
+    });
   }
 
   async transferLeader(transferee: bigint): Promise<void> {
@@ -165,6 +177,8 @@ export class GoRaftNode implements ClusterNode {
       state: String(r.state),
       voters: (r.voters as string[]).map(parseId),
       learners: (r.learners as string[]).map(parseId),
+      votersOutgoing: ((r.votersOutgoing as string[] | null) ?? []).map(parseId),
+      autoLeave: r.autoLeave === true,
     };
   }
 

@@ -199,6 +199,52 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     await assertIdenticalLogs(c);
   });
 
+  test(`${name}: ConfChangeV2 joint consensus replaces members of both kinds, auto and explicit leave`, async (t) => {
+    const c = await start(t, 13);
+    const go = pick(c, 'go');
+    const ts = pick(c, 'ts');
+    const third = c.runningIds().find((x) => x !== go && x !== ts) as bigint;
+    await elect(c, go);
+    const proposed = new Set<string>();
+    await proposeFrom(c, ts, 100, seed + 51, proposed);
+    const assertVoters = async (want: bigint[], joint: boolean) => {
+      for (const id of c.runningIds()) {
+        const st = await c.node(id).status();
+        assert.deepEqual([...st.voters].sort(), [...want].sort(), `voters on ${formatId(id)}`);
+        assert.equal(st.votersOutgoing.length > 0, joint, `joint on ${formatId(id)}: ${st.votersOutgoing}`);
+      }
+    };
+
+    // Auto transition, proposed through raftwire: a new Go member in, the third member out; the
+    // leader leaves the joint configuration on its own.
+    await c.changeMembersV2(ts, [{ id: 4n, kind: 'go' }], [third], 'auto');
+    await c.waitJointLeft([third]);
+    await c.dropRemoved([third]);
+    await assertVoters([go, ts, 4n], false);
+    await proposeFrom(c, 4n, 100, seed + 52, proposed);
+
+    // Explicit transition, proposed through Go: a new raftwire member in, member 4 out; the
+    // cluster stays joint (and commits there) until an empty V2 from raftwire leaves it.
+    await c.changeMembersV2(go, [{ id: 5n, kind: 'ts' }], [4n], 'explicit');
+    await c.waitUntil('every member in the joint configuration', async () => {
+      const sts = await Promise.all(c.runningIds().map((x) => c.node(x).status()));
+      return sts.every((st) => st.votersOutgoing.includes(4n) && !st.autoLeave);
+    });
+    await Promise.all([
+      proposeFrom(c, go, 100, seed + 53, proposed),
+      proposeFrom(c, 5n, 100, seed + 54, proposed),
+    ]);
+    await c.waitConverged(proposed);
+    await c.leaveJoint(ts);
+    await c.waitJointLeft([4n]);
+    await c.dropRemoved([4n]);
+    await assertVoters([go, ts, 5n], false);
+    await proposeFrom(c, 5n, 100, seed + 55, proposed);
+    await c.waitConverged(proposed);
+    await assertAppliedOnce(c, proposed);
+    await assertIdenticalLogs(c);
+  });
+
   for (const lease of [false, true]) {
     const mode = lease ? 'lease-based' : 'safe';
     test(`${name}: ReadIndex (${mode}) answered across implementations`, async (t) => {

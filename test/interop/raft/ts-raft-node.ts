@@ -19,11 +19,15 @@ import {
 } from '../../../src/raft/index.js';
 import {
   type ConfChange,
+  ConfChangeTransition,
   ConfChangeType,
+  type ConfChangeV2,
   type ConfState,
   decodeConfChange,
+  decodeConfChangeV2,
   type Entry,
   EntryType,
+  formatId,
   type HardState,
   isEmptyHardState,
   LOCAL_APPEND_THREAD,
@@ -34,7 +38,15 @@ import {
 } from '../../../src/raftpb/index.js';
 import { Transport } from '../../../src/transport/index.js';
 import { toHex } from '../../support/hex.js';
-import type { ClusterNode, ConfChangeKind, MemberLog, MemberStatus, StartOptions } from './cluster-node.js';
+import type {
+  ClusterNode,
+  ConfChangeKind,
+  ConfChangeTransitionKind,
+  ConfChangeV2Item,
+  MemberLog,
+  MemberStatus,
+  StartOptions,
+} from './cluster-node.js';
 import { NodeEvents } from './node-events.js';
 import { ChainStateMachine } from './state-machine.js';
 
@@ -43,6 +55,11 @@ const CONF_CHANGE_TYPES = {
   add: ConfChangeType.ConfChangeAddNode,
   addLearner: ConfChangeType.ConfChangeAddLearnerNode,
   remove: ConfChangeType.ConfChangeRemoveNode,
+} as const;
+const TRANSITIONS = {
+  auto: ConfChangeTransition.ConfChangeTransitionAuto,
+  implicit: ConfChangeTransition.ConfChangeTransitionJointImplicit,
+  explicit: ConfChangeTransition.ConfChangeTransitionJointExplicit,
 } as const;
 const PROPOSE_TIMEOUT_MS = 10_000;
 
@@ -100,6 +117,8 @@ export class TsRaftNode implements ClusterNode {
   private catchUp = 0;
   private lead = NONE;
   private readonly removed = new Set<bigint>();
+  /** Members a conf change removed that may still be outgoing voters of a joint configuration. */
+  private readonly leaving = new Set<bigint>();
   private stopped = false;
 
   private constructor(
@@ -285,6 +304,8 @@ export class TsRaftNode implements ClusterNode {
       this.sm.apply(e);
       if (e.type === EntryType.EntryConfChange) {
         this.applyConfChange(decodeConfChange(e.data ?? new Uint8Array(0)), e.index);
+      } else if (e.type === EntryType.EntryConfChangeV2) {
+        this.applyConfChangeV2(decodeConfChangeV2(e.data ?? new Uint8Array(0)), e.index);
       }
     }
     this.events.push({ ev: 'applied', index: this.sm.appliedIndex });
@@ -294,16 +315,45 @@ export class TsRaftNode implements ClusterNode {
   }
 
   private applyConfChange(cc: ConfChange, index: number): void {
-    const node = this.node as Node;
-    this.confState = node.applyConfChange(cc);
-    const transport = this.transport as Transport;
-    if (cc.type === ConfChangeType.ConfChangeAddNode || cc.type === ConfChangeType.ConfChangeAddLearnerNode) {
-      const url = cc.context === undefined ? '' : Buffer.from(cc.context).toString();
-      if (cc.nodeId !== this.id && url !== '') transport.addPeer(cc.nodeId, [url]);
-    } else if (cc.type === ConfChangeType.ConfChangeRemoveNode) {
-      this.removed.add(cc.nodeId);
-      if (cc.nodeId === this.id) this.events.push({ ev: 'removed', index });
-      else transport.removePeer(cc.nodeId);
+    this.confState = (this.node as Node).applyConfChange(cc);
+    const url = cc.context === undefined ? '' : Buffer.from(cc.context).toString();
+    this.applyPeerChange(cc.type, cc.nodeId, url);
+    this.dropLeft(index);
+  }
+
+  /** A V2 change: the URLs of added members are in its context, a JSON object {id in hex: url}. */
+  private applyConfChangeV2(cc: ConfChangeV2, index: number): void {
+    this.confState = (this.node as Node).applyConfChange(cc);
+    const urls =
+      cc.context === undefined || cc.context.length === 0
+        ? {}
+        : (JSON.parse(Buffer.from(cc.context).toString()) as Record<string, string>);
+    for (const ch of cc.changes) this.applyPeerChange(ch.type, ch.nodeId, urls[formatId(ch.nodeId)] ?? '');
+    this.dropLeft(index);
+  }
+
+  /** Adds a new member to the transport, or marks a removed one as leaving. */
+  private applyPeerChange(type: ConfChangeType, nodeId: bigint, url: string): void {
+    if (type === ConfChangeType.ConfChangeAddNode || type === ConfChangeType.ConfChangeAddLearnerNode) {
+      this.leaving.delete(nodeId);
+      if (nodeId !== this.id && url !== '') (this.transport as Transport).addPeer(nodeId, [url]);
+    } else if (type === ConfChangeType.ConfChangeRemoveNode) {
+      this.leaving.add(nodeId);
+    }
+  }
+
+  /**
+   * Forgets the leaving members no configuration holds any more: a removed member stays an
+   * outgoing voter until the joint configuration is left, and must hear the leader till then.
+   */
+  private dropLeft(index: number): void {
+    const cs = this.confState;
+    for (const id of this.leaving) {
+      if ([cs.voters, cs.learners, cs.votersOutgoing, cs.learnersNext].some((l) => l.includes(id))) continue;
+      this.leaving.delete(id);
+      this.removed.add(id);
+      if (id === this.id) this.events.push({ ev: 'removed', index });
+      else (this.transport as Transport).removePeer(id);
     }
   }
 
@@ -336,6 +386,20 @@ export class TsRaftNode implements ClusterNode {
       type: CONF_CHANGE_TYPES[type],
       nodeId,
       context: context === '' ? undefined : new Uint8Array(Buffer.from(context)),
+    };
+    await this.running().proposeConfChange(cc, { signal: AbortSignal.timeout(PROPOSE_TIMEOUT_MS) });
+  }
+
+  async proposeConfChangeV2(
+    changes: readonly ConfChangeV2Item[],
+    transition: ConfChangeTransitionKind,
+  ): Promise<void> {
+    const urls: Record<string, string> = {};
+    for (const c of changes) if (c.url !== undefined) urls[formatId(c.nodeId)] = c.url;
+    const cc: ConfChangeV2 = {
+      transition: TRANSITIONS[transition],
+      changes: changes.map((c) => ({ type: CONF_CHANGE_TYPES[c.type], nodeId: c.nodeId })),
+      context: Object.keys(urls).length === 0 ? undefined : new Uint8Array(Buffer.from(JSON.stringify(urls))),
     };
     await this.running().proposeConfChange(cc, { signal: AbortSignal.timeout(PROPOSE_TIMEOUT_MS) });
   }
@@ -380,6 +444,8 @@ export class TsRaftNode implements ClusterNode {
         '?',
       voters: [...this.confState.voters],
       learners: [...this.confState.learners],
+      votersOutgoing: [...this.confState.votersOutgoing],
+      autoLeave: this.confState.autoLeave,
     };
   }
 

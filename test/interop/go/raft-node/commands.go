@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -29,20 +30,41 @@ func (n *raftNode) run(c command) (map[string]interface{}, error) {
 		}
 		return map[string]interface{}{"accepted": len(c.Data)}, nil
 	case "proposeConfChange":
-		nodeID, err := types.IDFromString(c.NodeID)
+		cc, err := confChangeSingle(c)
 		if err != nil {
 			return nil, err
 		}
-		cc := raftpb.ConfChange{NodeID: uint64(nodeID), Context: []byte(c.Context)}
-		switch c.Type {
-		case "add":
-			cc.Type = raftpb.ConfChangeAddNode
-		case "remove":
-			cc.Type = raftpb.ConfChangeRemoveNode
-		case "addLearner":
-			cc.Type = raftpb.ConfChangeAddLearnerNode
+		return nil, n.node.ProposeConfChange(ctx, raftpb.ConfChange{Type: cc.Type, NodeID: cc.NodeID, Context: []byte(c.Context)})
+	case "proposeConfChangeV2":
+		// The URLs of added members travel in the V2 context as a JSON object {id (hex): url}.
+		cc := raftpb.ConfChangeV2{}
+		urls := map[string]string{}
+		for _, ch := range c.Changes {
+			single, err := confChangeSingle(ch)
+			if err != nil {
+				return nil, err
+			}
+			cc.Changes = append(cc.Changes, single)
+			if ch.Context != "" {
+				urls[types.ID(single.NodeID).String()] = ch.Context
+			}
+		}
+		switch c.Transition {
+		case "", "auto":
+			cc.Transition = raftpb.ConfChangeTransitionAuto
+		case "implicit":
+			cc.Transition = raftpb.ConfChangeTransitionJointImplicit
+		case "explicit":
+			cc.Transition = raftpb.ConfChangeTransitionJointExplicit
 		default:
-			return nil, fmt.Errorf("unknown conf change type %q", c.Type)
+			return nil, fmt.Errorf("unknown transition %q", c.Transition)
+		}
+		if len(urls) > 0 {
+			ctxJSON, err := json.Marshal(urls)
+			if err != nil {
+				return nil, err
+			}
+			cc.Context = ctxJSON
 		}
 		return nil, n.node.ProposeConfChange(ctx, cc)
 	case "transferLeader":
@@ -81,6 +103,9 @@ func (n *raftNode) run(c command) (map[string]interface{}, error) {
 			out["hash"] = hex.EncodeToString(n.hash[:])
 			out["voters"] = idStrings(n.confState.Voters)
 			out["learners"] = idStrings(n.confState.Learners)
+			out["votersOutgoing"] = idStrings(n.confState.VotersOutgoing)
+			out["learnersNext"] = idStrings(n.confState.LearnersNext)
+			out["autoLeave"] = n.confState.AutoLeave
 		})
 		return out, err
 	case "log":
@@ -114,4 +139,24 @@ func idStrings(ids []uint64) []string {
 		out[i] = types.ID(id).String()
 	}
 	return out
+}
+
+// confChangeSingle reads one change of a proposeConfChange(V2) command.
+func confChangeSingle(c command) (raftpb.ConfChangeSingle, error) {
+	nodeID, err := types.IDFromString(c.NodeID)
+	if err != nil {
+		return raftpb.ConfChangeSingle{}, err
+	}
+	cc := raftpb.ConfChangeSingle{NodeID: uint64(nodeID)}
+	switch c.Type {
+	case "add":
+		cc.Type = raftpb.ConfChangeAddNode
+	case "remove":
+		cc.Type = raftpb.ConfChangeRemoveNode
+	case "addLearner":
+		cc.Type = raftpb.ConfChangeAddLearnerNode
+	default:
+		return cc, fmt.Errorf("unknown conf change type %q", c.Type)
+	}
+	return cc, nil
 }

@@ -26,6 +26,10 @@ type command struct {
 	Type    string `json:"type"`
 	NodeID  string `json:"nodeId"`
 	Context string `json:"context"`
+	// proposeConfChangeV2: the changes (each with type, nodeId and, for adds, the URL as context)
+	// and the transition ("auto", "implicit", "explicit"); no changes leaves a joint config.
+	Changes    []command `json:"changes"`
+	Transition string    `json:"transition"`
 	// transferLeader
 	Transferee string `json:"transferee"`
 	// readIndex

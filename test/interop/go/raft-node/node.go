@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log"
 	"net"
@@ -51,6 +52,8 @@ type raftNode struct {
 
 	removedMu sync.Mutex
 	removed   map[uint64]bool
+	// leaving: members a conf change removed that may still be outgoing voters of a joint config
+	leaving map[uint64]bool
 
 	// Owned by the loop goroutine.
 	confState     raftpb.ConfState
@@ -78,6 +81,7 @@ func startNode(c command, dir string, ln net.Listener, ev *eventWriter) (*raftNo
 		snapCount: c.SnapCount,
 		catchUp:   c.CatchUp,
 		removed:   map[uint64]bool{},
+		leaving:   map[uint64]bool{},
 		queries:   make(chan func()),
 		stopc:     make(chan struct{}),
 		donec:     make(chan struct{}),
@@ -294,27 +298,71 @@ func (n *raftNode) apply(e raftpb.Entry) {
 	n.hash = chain(n.hash, e)
 	n.applied = append(n.applied, loggedEntry{Term: e.Term, Index: e.Index, Type: int32(e.Type), Data: hex.EncodeToString(e.Data)})
 	n.appliedIndex = e.Index
-	if e.Type != raftpb.EntryConfChange {
+	switch e.Type {
+	case raftpb.EntryConfChange:
+		var cc raftpb.ConfChange
+		must(cc.Unmarshal(e.Data))
+		n.confState = *n.node.ApplyConfChange(cc)
+		n.applyPeerChange(cc.Type, cc.NodeID, string(cc.Context))
+	case raftpb.EntryConfChangeV2:
+		var cc raftpb.ConfChangeV2
+		must(cc.Unmarshal(e.Data))
+		n.confState = *n.node.ApplyConfChange(cc)
+		urls := map[string]string{}
+		if len(cc.Context) > 0 {
+			must(json.Unmarshal(cc.Context, &urls))
+		}
+		for _, ch := range cc.Changes {
+			n.applyPeerChange(ch.Type, ch.NodeID, urls[types.ID(ch.NodeID).String()])
+		}
+	default:
 		return
 	}
-	var cc raftpb.ConfChange
-	must(cc.Unmarshal(e.Data))
-	n.confState = *n.node.ApplyConfChange(cc)
-	switch cc.Type {
+	n.dropLeft(e.Index)
+}
+
+// applyPeerChange adds a new member to the transport, or marks a removed one as leaving.
+func (n *raftNode) applyPeerChange(t raftpb.ConfChangeType, id uint64, url string) {
+	switch t {
 	case raftpb.ConfChangeAddNode, raftpb.ConfChangeAddLearnerNode:
-		if cc.NodeID != n.id && len(cc.Context) > 0 {
-			n.transport.AddPeer(types.ID(cc.NodeID), []string{string(cc.Context)})
+		delete(n.leaving, id)
+		if id != n.id && url != "" {
+			n.transport.AddPeer(types.ID(id), []string{url})
 		}
 	case raftpb.ConfChangeRemoveNode:
+		n.leaving[id] = true
+	}
+}
+
+// dropLeft forgets the leaving members that no configuration holds any more (a removed member
+// stays an outgoing voter until the joint configuration is left, and must hear the leader till then).
+func (n *raftNode) dropLeft(index uint64) {
+	cs := n.confState
+	for id := range n.leaving {
+		if inAny(id, cs.Voters, cs.Learners, cs.VotersOutgoing, cs.LearnersNext) {
+			continue
+		}
+		delete(n.leaving, id)
 		n.removedMu.Lock()
-		n.removed[cc.NodeID] = true
+		n.removed[id] = true
 		n.removedMu.Unlock()
-		if cc.NodeID == n.id {
-			n.ev.emit("removed", map[string]interface{}{"index": e.Index})
+		if id == n.id {
+			n.ev.emit("removed", map[string]interface{}{"index": index})
 		} else {
-			n.transport.RemovePeer(types.ID(cc.NodeID))
+			n.transport.RemovePeer(types.ID(id))
 		}
 	}
+}
+
+func inAny(id uint64, lists ...[]uint64) bool {
+	for _, l := range lists {
+		for _, x := range l {
+			if x == id {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // chain is the state machine: SHA-256(prev ‖ term ‖ index ‖ type ‖ data), integers big-endian u64.
