@@ -7,23 +7,26 @@
  * state and is fsynced), and 16 concurrent writers each saving 1 entry at a time. For the last
  * case raftwire coalesces the waiting saves into one write + one fdatasync (group commit); etcd's
  * `wal.Save` takes a mutex and fsyncs once per call (etcd batches above the WAL, per raft Ready).
+ * raftwire runs on its default file layer (`defaultWalFs`: the native writer thread per file);
+ * the row marked `fs/promises` repeats the first case on the fallback layer (`nodeWalFs`).
  *
- * A last row, `floor`, is no WAL at all: one writer doing a positioned write of 128 B into a
- * zero-filled 64 MB file, then fdatasync (Go: `WriteAt` + `Fdatasync`; TS: `FileHandle.write` +
- * `datasync`). It shows what the disk and each runtime's file I/O allow before any WAL work.
+ * The `floor` rows are no WAL at all: one writer doing a positioned write of 128 B into a
+ * zero-filled 64 MB file, made durable (Go: `WriteAt` + `Fdatasync`; TS: an O_DSYNC write through
+ * the native layer). They show what the disk and each runtime's file I/O allow before any WAL work.
  *
  * Every run starts from a fresh WAL (`create`, 64 MB segment preallocated) in a temp directory
  * under os.tmpdir(); the first `--warmup` seconds are not measured.
  *
- * After the table: the median round trip of a no-op thread-pool call (`FileHandle.stat`) with the
- * event loop otherwise idle, and what it implies. A WAL save that waits for its write (one call:
- * O_DSYNC) costs at least Go's write + fdatasync plus that round trip, so for one sequential writer
- * TS/Go cannot exceed  t / (t + round trip), t being Go's floor time per save.
+ * After the table: the median round trip of a no-op libuv thread-pool call (`FileHandle.stat`)
+ * with the event loop otherwise idle, and the ceiling it sets for one sequential writer on the
+ * fs/promises layer, which waits for at least one such trip per save: t / (t + round trip), t
+ * being Go's floor time per save.
  *
- * `--floors` adds floor rows for other Node file APIs (callback `fs.write`/`fs.fdatasync`, an
- * O_DSYNC file, and synchronous calls that block the event loop), each against the same Go floor.
+ * `--floors` adds floor rows for Node's own file APIs (FileHandle write + datasync, callback
+ * `fs.write`/`fs.fdatasync`, a FileHandle on an O_DSYNC file, and synchronous calls that block the
+ * event loop), each against the same Go floor.
  *
- *   node dist/bench/wal/main.js [--seconds 1.5] [--warmup 0.3] [--reps 4] [--dir /tmp] [--floors]
+ *   node dist/bench/wal/main.js [--seconds 1.5] [--warmup 0.3] [--reps 6] [--dir /tmp] [--floors]
  */
 import { execFile } from 'node:child_process';
 import {
@@ -41,7 +44,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
 import type { Entry } from '../../src/raftpb/index.js';
-import { Wal } from '../../src/wal/index.js';
+import { nativeWalFs, nativeWalFsError, nodeWalFs, Wal, type WalFs } from '../../src/wal/index.js';
 import { goBinary } from '../../test/support/go.js';
 import { projectRoot } from '../../test/support/paths.js';
 import { fmtInt, median, printTable } from '../support/stats.js';
@@ -50,7 +53,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '1.5' },
     warmup: { type: 'string', default: '0.3' },
-    reps: { type: 'string', default: '4' },
+    reps: { type: 'string', default: '6' },
     dir: { type: 'string', default: tmpdir() },
     floors: { type: 'boolean', default: false },
   },
@@ -61,8 +64,11 @@ const reps = Number(values.reps);
 const baseDir = values.dir;
 const ENTRY_BYTES = 100;
 
-/** How the TS floor row writes: FileHandle, fs callbacks, an O_DSYNC file, or sync calls. */
-type RawApi = 'filehandle' | 'callbacks' | 'odsync' | 'sync';
+/**
+ * How a TS floor row writes: the native layer on an O_DSYNC file, FileHandle write + datasync, fs
+ * callbacks, a FileHandle on an O_DSYNC file, or sync calls.
+ */
+type RawApi = 'native' | 'filehandle' | 'callbacks' | 'odsync' | 'sync';
 
 interface Case {
   name: string;
@@ -70,15 +76,19 @@ interface Case {
   writers: number;
   /** A floor row: raw write + fdatasync, no WAL. */
   raw?: RawApi;
+  /** The TS WAL's file layer (default: the WAL's own default). */
+  fs?: WalFs;
 }
 const CASES: Case[] = [
   { name: '1 writer, 1 x 100 B', perBatch: 1, writers: 1 },
   { name: '1 writer, 8 x 100 B', perBatch: 8, writers: 1 },
   { name: '1 writer, 64 x 100 B', perBatch: 64, writers: 1 },
   { name: '16 writers, 1 x 100 B each', perBatch: 1, writers: 16 },
-  { name: 'floor: write 128 B + fdatasync', perBatch: 1, writers: 1, raw: 'filehandle' },
+  { name: '1 writer, 1 x 100 B, TS fs/promises', perBatch: 1, writers: 1, fs: nodeWalFs },
+  { name: 'floor: write 128 B, durable', perBatch: 1, writers: 1, raw: 'native' },
   ...(values.floors
     ? ([
+        { name: 'floor, TS FileHandle + datasync', perBatch: 1, writers: 1, raw: 'filehandle' },
         { name: 'floor, TS fs callbacks', perBatch: 1, writers: 1, raw: 'callbacks' },
         { name: 'floor, TS O_DSYNC write', perBatch: 1, writers: 1, raw: 'odsync' },
         { name: 'floor, TS sync calls (blocks loop)', perBatch: 1, writers: 1, raw: 'sync' },
@@ -120,6 +130,16 @@ async function runGo(dir: string, c: Case): Promise<Result> {
 type RawStep = (buf: Uint8Array, off: number) => Promise<void>;
 
 async function rawStep(api: RawApi, path: string): Promise<{ step: RawStep; close: () => Promise<void> }> {
+  if (api === 'native') {
+    if (nativeWalFs === undefined) throw new Error('bench/wal: the raftwire_wal addon is not built');
+    const f = await nativeWalFs.open(path, fsConstants.O_RDWR | fsConstants.O_DSYNC);
+    return {
+      step: async (buf, off) => {
+        await f.write(buf, 0, buf.length, off);
+      },
+      close: () => f.close(),
+    };
+  }
   if (api === 'filehandle' || api === 'odsync') {
     const fh = await open(path, api === 'odsync' ? fsConstants.O_RDWR | fsConstants.O_DSYNC : 'r+');
     const step: RawStep =
@@ -199,7 +219,11 @@ async function runTsRaw(dir: string, api: RawApi): Promise<Result> {
 
 async function runTs(dir: string, c: Case): Promise<Result> {
   if (c.raw !== undefined) return runTsRaw(dir, c.raw);
-  const wal = await Wal.create(dir, new TextEncoder().encode('bench'));
+  const wal = await Wal.create(
+    dir,
+    new TextEncoder().encode('bench'),
+    c.fs !== undefined ? { fs: c.fs } : {},
+  );
   const payload = new Uint8Array(ENTRY_BYTES).map((_, i) => i);
   let nextIndex = 0;
   let measuring = false;
@@ -275,6 +299,11 @@ async function main(): Promise<void> {
     `bench/wal: WALs in fresh temp dirs under ${baseDir} (device ${tmpDev}; the project is on device ${buildDev}${tmpDev === buildDev ? ', the same' : ', a different one'}), ` +
       `${seconds} s measured after ${warmup} s warm-up, ${reps} reps interleaved Go/TS, median shown`,
   );
+  console.log(
+    nativeWalFs !== undefined
+      ? 'TS WAL file layer: native (raftwire_wal writer threads)'
+      : `TS WAL file layer: fs/promises — the raftwire_wal addon did not load (${String(nativeWalFsError)})`,
+  );
   goBinary('bench-wal');
   const go = new Map<string, Result[]>();
   const ts = new Map<string, Result[]>();
@@ -334,13 +363,13 @@ async function main(): Promise<void> {
     ],
     rows,
   );
-  const goFloor = go.get(CASES.find((c) => c.raw === 'filehandle')?.name ?? '') ?? [];
+  const goFloor = go.get(CASES.find((c) => c.raw === 'native')?.name ?? '') ?? [];
   const goFloorUs = 1e6 / rate(goFloor, (r) => r.saves);
   const rt = median(roundTrips);
   console.log(
     `thread-pool round trip (no-op FileHandle.stat, idle event loop): median ${rt.toFixed(1)} µs; ` +
-      `Go's floor is ${goFloorUs.toFixed(1)} µs per write + fdatasync, so one sequential writer that ` +
-      `waits for one thread-pool call per save can reach at most ${(goFloorUs / (goFloorUs + rt)).toFixed(2)} of Go here`,
+      `Go's floor is ${goFloorUs.toFixed(1)} µs per write + fdatasync, so one sequential writer on the fs/promises ` +
+      `layer, waiting for one thread-pool call per save, can reach at most ${(goFloorUs / (goFloorUs + rt)).toFixed(2)} of Go here`,
   );
   console.log(
     `machine busy cores per run (all processes, this benchmark included; /proc/stat): median ${median(busy).toFixed(2)} of 2`,

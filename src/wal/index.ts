@@ -22,6 +22,7 @@ export {
 export { validSnapshotEntries, verifyWal } from './inspect.js';
 export type { SegmentName } from './names.js';
 export { parseWalName, walExists, walName } from './names.js';
+export { defaultWalFs, nativeWalFs, nativeWalFsError } from './native-fs.js';
 export { repairWal } from './repair.js';
 export type { WalContents, WalOptions } from './wal.js';
 export { DEFAULT_SEGMENT_SIZE_BYTES, Wal } from './wal.js';

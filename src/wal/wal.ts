@@ -18,11 +18,12 @@ import { entrySize, hardStateSize, isEmptyHardState, newHardState } from '../raf
 import { DirLock } from './dir-lock.js';
 import { maxFrameBytes, RecordEncoder } from './encoder.js';
 import { WalError, WalErrorCode } from './errors.js';
-import { nodeWalFs, PRIVATE_FILE_MODE, type WalFile, type WalFs, writeFully } from './file-layer.js';
+import { PRIVATE_FILE_MODE, type WalFile, type WalFs, writeFully } from './file-layer.js';
 import { FilePipeline, type Preallocation, preallocate } from './file-pipeline.js';
 import { FlushedOffset } from './flushed-offset.js';
 import { MAX_RECORD_BYTES } from './framing.js';
 import { readSegmentNames, type SegmentName, selectSegments, walExists, walName } from './names.js';
+import { defaultWalFs } from './native-fs.js';
 import { readLog } from './read-log.js';
 import { type WalSnapshot, walSnapshotSize } from './walpb.js';
 
@@ -42,7 +43,11 @@ export interface WalOptions {
    * fdatasync, as etcd does (and skips the fsync of a commit-only save, as raft.MustSync).
    */
   sync?: 'fdatasync' | 'o_dsync';
-  /** The file layer; tests wrap it to inject disk faults. Default: `fs/promises`. */
+  /**
+   * The file layer; tests wrap it to inject disk faults. Default: `defaultWalFs`, which writes and
+   * fdatasyncs on a native writer thread per file (`nativeWalFs`) and falls back to plain
+   * `fs/promises` (`nodeWalFs`) when the addon was not built.
+   */
   fs?: WalFs;
   logger?: Logger;
 }
@@ -120,7 +125,7 @@ export class Wal {
     this.#lock = lock;
     this.#segments = segments;
     this.#mode = mode;
-    this.#fs = o.fs ?? nodeWalFs;
+    this.#fs = o.fs ?? defaultWalFs;
     this.#log = o.logger ?? noopLogger;
     this.#segmentSize = o.segmentSizeBytes ?? DEFAULT_SEGMENT_SIZE_BYTES;
     this.#preallocation = o.preallocation ?? 'zeros';
@@ -141,7 +146,7 @@ export class Wal {
     if (existing.length > 0) {
       throw new WalError(WalErrorCode.EXISTS, `wal: ${dir} is not empty (${existing[0]} …)`);
     }
-    const fs = options.fs ?? nodeWalFs;
+    const fs = options.fs ?? defaultWalFs;
     const size = options.segmentSizeBytes ?? DEFAULT_SEGMENT_SIZE_BYTES;
     const tmpDir = `${dir}.tmp`;
     await rm(tmpDir, { recursive: true, force: true });

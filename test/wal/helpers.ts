@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Entry, HardState } from '../../src/raftpb/index.js';
 import { EntryType } from '../../src/raftpb/index.js';
 import type { WalFile, WalFs } from '../../src/wal/index.js';
-import { nodeWalFs } from '../../src/wal/index.js';
+import { defaultWalFs } from '../../src/wal/index.js';
 
 /** A fresh temp dir; `dispose` removes it. The WAL lives in `<root>/wal`. */
 export async function tempRoot(): Promise<{ root: string; dir: string; dispose: () => Promise<void> }> {
@@ -47,7 +47,7 @@ export interface FsProbe {
 }
 
 /**
- * `nodeWalFs` wrapped: counts writes and datasyncs of segment files (not of the `.tmp` files the
+ * `defaultWalFs` (the native layer) wrapped: counts writes and datasyncs of segment files (not of the `.tmp` files the
  * pipeline preallocates), and fails them on demand.
  */
 export function probedFs(): { fs: WalFs; probe: FsProbe } {
@@ -70,8 +70,9 @@ export function probedFs(): { fs: WalFs; probe: FsProbe } {
     close: () => f.close(),
   });
   const fs: WalFs = {
-    open: async (path, flags, mode) => wrap(await nodeWalFs.open(path, flags, mode), !path.endsWith('.tmp')),
-    syncDir: (path) => nodeWalFs.syncDir(path),
+    open: async (path, flags, mode) =>
+      wrap(await defaultWalFs.open(path, flags, mode), !path.endsWith('.tmp')),
+    syncDir: (path) => defaultWalFs.syncDir(path),
   };
   return { fs, probe };
 }

@@ -8,7 +8,7 @@
  */
 import { constants } from 'node:fs';
 import type { WalFile, WalFs } from '../../src/wal/index.js';
-import { nodeWalFs } from '../../src/wal/index.js';
+import { defaultWalFs } from '../../src/wal/index.js';
 
 const SECTOR = 512;
 
@@ -76,7 +76,7 @@ export function lossyFs(crashAtOp: number, rand: () => number): LossyFs {
   const fs: WalFs = {
     async open(path, flags, mode) {
       if (crashed) throw crashError();
-      const real = await nodeWalFs.open(path, flags, mode);
+      const real = await defaultWalFs.open(path, flags, mode);
       const dsync = typeof flags === 'number' && (flags & constants.O_DSYNC) !== 0;
       const f = { real, pending: [] as Pending[], closed: false };
       files.add(f);
@@ -127,7 +127,7 @@ export function lossyFs(crashAtOp: number, rand: () => number): LossyFs {
     },
     async syncDir(path) {
       await step();
-      await nodeWalFs.syncDir(path);
+      await defaultWalFs.syncDir(path);
     },
   };
   return {

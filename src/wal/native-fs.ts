@@ -1,0 +1,197 @@
+/**
+ * The WAL's default file layer: `fs/promises` file handles, except that a file's writes and
+ * fdatasyncs run on a writer thread of its own (`raftwire_wal`, src/wal/native/wal-writer.c,
+ * built by `npm install` with node-gyp). Why: a fsynced save is a few hundred microseconds of
+ * disk, and on libuv's shared thread pool every save also pays a hand-off to one of four threads
+ * and the fs request machinery on the way back; on the machines measured (2-core VMs) that made
+ * one sequential writer reach ~0.6–0.7 of Go's `wal.Save`, and the dedicated thread ~0.8–1.0.
+ * Measured with `npm run bench -- wal`; numbers in src/wal/native/README.md.
+ *
+ * The event loop is never blocked: an operation is handed to the thread and its completion comes
+ * back as a callback. A file gets its thread on its first write or datasync (files only read never
+ * start one), and `close()` joins it. Operations on one file run one at a time, in call order.
+ *
+ * When the addon was not built (no C compiler at install time), `nativeWalFs` is undefined and
+ * `defaultWalFs` is the plain `fs/promises` layer (`nodeWalFs`).
+ */
+import { type FileHandle, open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+import { getSystemErrorName } from 'node:util';
+import { nodeWalFs, type WalFile, type WalFs } from './file-layer.js';
+
+/** The addon's writer object (opaque). */
+type NativeWriter = object;
+type Completion = (errno: number, bytes: number) => void;
+
+interface Binding {
+  create(fd: number): NativeWriter;
+  write(
+    w: NativeWriter,
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+    done: Completion,
+  ): void;
+  datasync(w: NativeWriter, done: Completion): void;
+  close(w: NativeWriter): void;
+}
+
+/** Where node-gyp puts the addon, from dist/src/wal (the package root's build/Release). */
+const ADDON_PATH = '../../../build/Release/raftwire_wal.node';
+
+function load(): { binding: Binding | undefined; error: unknown } {
+  try {
+    return { binding: createRequire(import.meta.url)(ADDON_PATH) as Binding, error: undefined };
+  } catch (error) {
+    return { binding: undefined, error };
+  }
+}
+
+const loaded = load();
+
+/** Why the native layer is missing (the load error), or undefined when it is there. */
+export const nativeWalFsError: unknown = loaded.error;
+
+/** An errno from the addon as Node's own fs errors look (code, errno < 0, syscall, path). */
+function errnoException(errno: number, syscall: string, path: string): NodeJS.ErrnoException {
+  let code: string;
+  try {
+    code = getSystemErrorName(-errno);
+  } catch {
+    code = `E${errno}`;
+  }
+  const e: NodeJS.ErrnoException = new Error(`${code}: ${syscall} failed, '${path}'`);
+  e.code = code;
+  e.errno = -errno;
+  e.syscall = syscall;
+  e.path = path;
+  return e;
+}
+
+/** Starts a native call that reports through `done`; may throw when the addon refuses it. */
+type Op = (done: Completion) => void;
+/** Settles the caller's promise: an error, or the byte count. */
+type Settle = (err: NodeJS.ErrnoException | undefined, bytes: number) => void;
+
+class NativeWalFile implements WalFile {
+  readonly #binding: Binding;
+  readonly #fh: FileHandle;
+  readonly #path: string;
+  #writer: NativeWriter | undefined;
+  #busy = false;
+  readonly #waiting: Array<() => void> = [];
+  #idle: (() => void) | undefined;
+
+  constructor(binding: Binding, fh: FileHandle, path: string) {
+    this.#binding = binding;
+    this.#fh = fh;
+    this.#path = path;
+  }
+
+  write(
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<{ bytesWritten: number }> {
+    return new Promise((resolve, reject) => {
+      this.#run(
+        'write',
+        (done) => this.#binding.write(this.#native('write'), buffer, offset, length, position, done),
+        (err, n) => (err === undefined ? resolve({ bytesWritten: n }) : reject(err)),
+      );
+    });
+  }
+
+  datasync(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#run(
+        'fdatasync',
+        (done) => this.#binding.datasync(this.#native('fdatasync'), done),
+        (err) => (err === undefined ? resolve() : reject(err)),
+      );
+    });
+  }
+
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
+    return this.#fh.read(buffer, offset, length, position);
+  }
+
+  sync(): Promise<void> {
+    return this.#fh.sync();
+  }
+
+  truncate(len?: number): Promise<void> {
+    return this.#fh.truncate(len);
+  }
+
+  stat(): Promise<{ size: number }> {
+    return this.#fh.stat();
+  }
+
+  /** Waits for the operations in flight or queued, joins the writer thread, closes the handle. */
+  async close(): Promise<void> {
+    if (this.#busy) await new Promise<void>((r) => (this.#idle = r));
+    if (this.#writer !== undefined) {
+      this.#binding.close(this.#writer);
+      this.#writer = undefined;
+    }
+    await this.#fh.close();
+  }
+
+  /** The file's writer, created (with its thread, started on first use) on the first call. */
+  #native(syscall: string): NativeWriter {
+    if (this.#fh.fd < 0) throw errnoException(constants.errno.EBADF, syscall, this.#path);
+    this.#writer ??= this.#binding.create(this.#fh.fd);
+    return this.#writer;
+  }
+
+  /** Runs `op` now when the file is idle, else once the operations queued before it are done. */
+  #run(syscall: string, op: Op, settle: Settle): void {
+    const start = (): void => {
+      this.#busy = true;
+      try {
+        op((errno, n) => {
+          this.#advance();
+          settle(errno === 0 ? undefined : errnoException(errno, syscall, this.#path), n);
+        });
+      } catch (e) {
+        this.#advance();
+        settle(e as NodeJS.ErrnoException, 0);
+      }
+    };
+    if (this.#busy) this.#waiting.push(start);
+    else start();
+  }
+
+  /** The current operation is over: start the next queued one, or tell `close` the file is idle. */
+  #advance(): void {
+    this.#busy = false;
+    const next = this.#waiting.shift();
+    if (next !== undefined) {
+      next();
+      return;
+    }
+    const idle = this.#idle;
+    this.#idle = undefined;
+    idle?.();
+  }
+}
+
+function nativeFs(binding: Binding): WalFs {
+  return {
+    async open(path, flags, mode) {
+      return new NativeWalFile(binding, await open(path, flags, mode), path);
+    },
+    syncDir: (path) => nodeWalFs.syncDir(path),
+  };
+}
+
+/** The native file layer, or undefined when the addon is not built (see `nativeWalFsError`). */
+export const nativeWalFs: WalFs | undefined =
+  loaded.binding === undefined ? undefined : nativeFs(loaded.binding);
+
+/** What the WAL uses when `WalOptions.fs` is not given: `nativeWalFs`, else `nodeWalFs`. */
+export const defaultWalFs: WalFs = nativeWalFs ?? nodeWalFs;
