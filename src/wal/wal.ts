@@ -23,7 +23,7 @@ import { FilePipeline, type Preallocation, preallocate } from './file-pipeline.j
 import { FlushedOffset } from './flushed-offset.js';
 import { MAX_RECORD_BYTES } from './framing.js';
 import { readSegmentNames, type SegmentName, selectSegments, walExists, walName } from './names.js';
-import { defaultWalFs } from './native-fs.js';
+import { defaultWalFs, nativeWalFs, nativeWalFsError } from './native-fs.js';
 import { readLog } from './read-log.js';
 import { type WalSnapshot, walSnapshotSize } from './walpb.js';
 
@@ -127,6 +127,12 @@ export class Wal {
     this.#mode = mode;
     this.#fs = o.fs ?? defaultWalFs;
     this.#log = o.logger ?? noopLogger;
+    if (o.fs === undefined && nativeWalFs === undefined && !readOnly(mode, lock)) {
+      this.#log.warn(
+        { dir, err: describe(nativeWalFsError) },
+        'wal: the raftwire_wal addon is not built; saves go through fs/promises (slower fsynced saves)',
+      );
+    }
     this.#segmentSize = o.segmentSizeBytes ?? DEFAULT_SEGMENT_SIZE_BYTES;
     this.#preallocation = o.preallocation ?? 'zeros';
     this.#dsync = o.sync !== 'fdatasync';
@@ -580,6 +586,11 @@ export class Wal {
     this.#log.error({ dir: this.#dir, err: describe(cause) }, `wal: ${what} failed`);
     return err;
   }
+}
+
+/** A WAL made by openForRead (no lock, never appends). */
+function readOnly(mode: Mode, lock: DirLock | undefined): boolean {
+  return mode === 'opened' && lock === undefined;
 }
 
 function describe(e: unknown): string {
