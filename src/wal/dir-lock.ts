@@ -1,7 +1,8 @@
 /**
  * The lock that keeps two processes (or two WAL objects in one process) from appending to the same
- * WAL. etcd flocks every segment file; Node has no flock, so raftwire keeps a lock file,
- * `wal.lock`, in the WAL directory, holding the owner's pid:
+ * WAL, with or without the native addon. (With it, the WAL also takes etcd's own segment locks,
+ * segment-locks.ts, which is what keeps a Go etcd out.) A lock file, `wal.lock`, in the WAL
+ * directory, holding the owner's pid:
  * - it is created atomically with its content: the pid is written to a private temporary file,
  *   which is then hard-linked to `wal.lock` (link fails with EEXIST if the lock exists), so nobody
  *   ever sees an empty lock file;
@@ -12,7 +13,7 @@
  * - a stale lock is renamed aside (atomic) and checked before it is removed, so two processes
  *   taking it over at once cannot both win (a third one arriving in the same instant could).
  * Limits: the lock is advisory and local (pids mean nothing across hosts or pid namespaces).
- * Go's etcd does not see this lock (it ignores unknown files in the WAL directory, with a warning).
+ * Go's etcd does not see this file (it ignores unknown files in the WAL directory, with a warning).
  */
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -15,47 +15,22 @@
  * `defaultWalFs` is the plain `fs/promises` layer (`nodeWalFs`).
  */
 import { type FileHandle, open } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { nodeWalFs, type WalFile, type WalFs } from './file-layer.js';
+import {
+  type Completion,
+  type NativeBinding,
+  type NativeWriter,
+  nativeBinding,
+  nativeBindingError,
+} from './native-binding.js';
 
-/** The addon's writer object (opaque). */
-type NativeWriter = object;
-type Completion = (errno: number, bytes: number) => void;
-
-interface Binding {
-  create(fd: number): NativeWriter;
-  write(
-    w: NativeWriter,
-    buf: Uint8Array,
-    offset: number,
-    length: number,
-    position: number,
-    done: Completion,
-  ): void;
-  datasync(w: NativeWriter, done: Completion): void;
-  close(w: NativeWriter): void;
-}
-
-/** Where node-gyp puts the addon, from dist/src/wal (the package root's build/Release). */
-const ADDON_PATH = '../../../build/Release/raftwire_wal.node';
-
-function load(): { binding: Binding | undefined; error: unknown } {
-  try {
-    return { binding: createRequire(import.meta.url)(ADDON_PATH) as Binding, error: undefined };
-  } catch (error) {
-    return { binding: undefined, error };
-  }
-}
-
-const loaded = load();
-
-/** Why the native layer is missing (the load error), or undefined when it is there. */
-export const nativeWalFsError: unknown = loaded.error;
+/** Why the native layer is missing (the addon's load error), or undefined when it is there. */
+export const nativeWalFsError: unknown = nativeBindingError;
 
 /** An errno from the addon as Node's own fs errors look (code, errno < 0, syscall, path). */
-function errnoException(errno: number, syscall: string, path: string): NodeJS.ErrnoException {
+export function errnoException(errno: number, syscall: string, path: string): NodeJS.ErrnoException {
   let code: string;
   try {
     code = getSystemErrorName(-errno);
@@ -76,7 +51,7 @@ type Op = (done: Completion) => void;
 type Settle = (err: NodeJS.ErrnoException | undefined, bytes: number) => void;
 
 class NativeWalFile implements WalFile {
-  readonly #binding: Binding;
+  readonly #binding: NativeBinding;
   readonly #fh: FileHandle;
   readonly #path: string;
   #writer: NativeWriter | undefined;
@@ -84,7 +59,7 @@ class NativeWalFile implements WalFile {
   readonly #waiting: Array<() => void> = [];
   #idle: (() => void) | undefined;
 
-  constructor(binding: Binding, fh: FileHandle, path: string) {
+  constructor(binding: NativeBinding, fh: FileHandle, path: string) {
     this.#binding = binding;
     this.#fh = fh;
     this.#path = path;
@@ -180,7 +155,7 @@ class NativeWalFile implements WalFile {
   }
 }
 
-function nativeFs(binding: Binding): WalFs {
+function nativeFs(binding: NativeBinding): WalFs {
   return {
     async open(path, flags, mode) {
       return new NativeWalFile(binding, await open(path, flags, mode), path);
@@ -191,7 +166,7 @@ function nativeFs(binding: Binding): WalFs {
 
 /** The native file layer, or undefined when the addon is not built (see `nativeWalFsError`). */
 export const nativeWalFs: WalFs | undefined =
-  loaded.binding === undefined ? undefined : nativeFs(loaded.binding);
+  nativeBinding === undefined ? undefined : nativeFs(nativeBinding);
 
 /** What the WAL uses when `WalOptions.fs` is not given: `nativeWalFs`, else `nodeWalFs`. */
 export const defaultWalFs: WalFs = nativeWalFs ?? nodeWalFs;

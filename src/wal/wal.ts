@@ -25,6 +25,7 @@ import { MAX_RECORD_BYTES } from './framing.js';
 import { readSegmentNames, type SegmentName, selectSegments, walExists, walName } from './names.js';
 import { defaultWalFs, nativeWalFs, nativeWalFsError } from './native-fs.js';
 import { readLog } from './read-log.js';
+import { SegmentLocks } from './segment-locks.js';
 import { type WalSnapshot, walSnapshotSize } from './walpb.js';
 
 /** etcd's `SegmentSizeBytes`: 64 * 1000 * 1000 bytes (etcd's "64MB"), preallocated per segment. */
@@ -92,6 +93,10 @@ export class Wal {
   readonly #preallocation: Preallocation;
   readonly #dsync: boolean;
   readonly #lock: DirLock | undefined;
+  /** etcd's segment locks on the segments held (`#segments`); none for openForRead. */
+  readonly #locks: SegmentLocks;
+  /** Lock releases started by releaseLockTo (close waits for them). */
+  #releasing: Promise<void> = Promise.resolve();
   #readOnly = false;
   #mode: Mode;
   /** The segments this WAL holds, oldest first; the last is the tail (etcd's `locks`). */
@@ -117,12 +122,14 @@ export class Wal {
   private constructor(
     dir: string,
     lock: DirLock | undefined,
+    locks: SegmentLocks,
     segments: SegmentName[],
     mode: Mode,
     o: WalOptions,
   ) {
     this.#dir = dir;
     this.#lock = lock;
+    this.#locks = locks;
     this.#segments = segments;
     this.#mode = mode;
     this.#fs = o.fs ?? defaultWalFs;
@@ -158,10 +165,12 @@ export class Wal {
     await rm(tmpDir, { recursive: true, force: true });
     await mkdir(tmpDir, { recursive: true });
     const lock = await DirLock.acquire(tmpDir);
+    const locks = new SegmentLocks();
     const name = walName(0, 0);
     let file: WalFile | undefined;
     try {
       file = await fs.open(join(tmpDir, name), 'w', PRIVATE_FILE_MODE);
+      await locks.lock(join(tmpDir, name));
       await preallocate(file, size, options.preallocation ?? 'zeros');
       const encoder = new RecordEncoder(0);
       const marker = { index: 0, term: 0 };
@@ -177,7 +186,7 @@ export class Wal {
       await rm(dir, { recursive: true, force: true });
       await lock.renameDir(tmpDir, dir);
       await fs.syncDir(dirname(dir));
-      const w = new Wal(dir, lock, [{ name, seq: 0, index: 0 }], 'appending', options);
+      const w = new Wal(dir, lock, locks, [{ name, seq: 0, index: 0 }], 'appending', options);
       w.#tail = await w.#adopt(file, join(dir, name));
       file = undefined;
       w.#tailPath = join(dir, name);
@@ -189,6 +198,7 @@ export class Wal {
       return w;
     } catch (e) {
       await file?.close().catch(() => undefined);
+      await locks.releaseAll();
       await lock.release();
       throw e;
     }
@@ -204,14 +214,17 @@ export class Wal {
     // again under the lock: a previous holder may have cut a segment before letting go.
     selectSegments(await readSegmentNames(dir), marker.index, dir);
     const lock = await DirLock.acquire(dir);
+    const locks = new SegmentLocks();
     let segments: SegmentName[];
     try {
       segments = selectSegments(await readSegmentNames(dir), marker.index, dir);
+      // etcd's openAtIndex: TryLockFile on every segment from the one holding the marker.
+      await locks.lockAll(segments.map((s) => join(dir, s.name)));
     } catch (e) {
       await lock.release();
       throw e;
     }
-    const w = new Wal(dir, lock, segments, 'opened', options);
+    const w = new Wal(dir, lock, locks, segments, 'opened', options);
     w.#start = { index: marker.index, term: marker.term };
     return w;
   }
@@ -224,7 +237,7 @@ export class Wal {
   static async openForRead(dir: string, marker: WalSnapshot, options: WalOptions = {}): Promise<Wal> {
     dir = resolve(dir);
     const segments = selectSegments(await readSegmentNames(dir), marker.index, dir);
-    const w = new Wal(dir, undefined, segments, 'opened', options);
+    const w = new Wal(dir, undefined, new SegmentLocks(), segments, 'opened', options);
     w.#readOnly = true;
     w.#start = { index: marker.index, term: marker.term };
     return w;
@@ -353,6 +366,12 @@ export class Wal {
     }
     if (smaller <= 0) return;
     this.#segments = segs.slice(smaller);
+    const released = segs.slice(0, smaller).map((s) => s.name);
+    this.#releasing = this.#releasing
+      .then(() => this.#locks.release(released))
+      .catch((e: unknown) =>
+        this.#log.warn({ dir: this.#dir, err: describe(e) }, 'wal: releasing segment locks failed'),
+      );
   }
 
   /**
@@ -375,6 +394,10 @@ export class Wal {
       err ??= e;
     });
     this.#tail = undefined;
+    await this.#releasing;
+    await this.#locks.releaseAll().catch((e: unknown) => {
+      err ??= e;
+    });
     await this.#lock?.release();
     if (err !== undefined) {
       throw new WalError(WalErrorCode.WRITE_FAILED, `wal: closing ${this.#dir} failed`, { cause: err });
@@ -547,6 +570,8 @@ export class Wal {
     try {
       await writeFully(prepared.file, buf, pos, 0);
       await prepared.file.datasync();
+      // Locked before it gets its segment name, as etcd's pipeline locks the file it prepares.
+      await this.#locks.lock(prepared.path, name);
       await rename(prepared.path, join(this.#dir, name));
     } catch (e) {
       await prepared.file.close().catch(() => undefined);

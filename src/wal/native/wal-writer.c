@@ -14,18 +14,23 @@
  * second one. While an operation is in flight the thread-safe function is ref'd (it keeps the
  * event loop alive, as a pending fs request does); idle, it is not.
  *
+ * It also takes etcd's segment locks (lock(), below), so that a Go etcd and raftwire cannot
+ * append to one WAL at once.
+ *
  * Lifetime: close() stops and joins the thread and releases the thread-safe function. A Writer
  * that is garbage collected, or still open when its environment is torn down (process exit,
  * worker_threads exit), is stopped and joined the same way by its finalizer or cleanup hook.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <node_api.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 enum op { OP_NONE = 0, OP_WRITE = 1, OP_DATASYNC = 2 };
@@ -339,12 +344,48 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * lock(fd) -> 0 or an errno (EAGAIN when another holder has it): a non-blocking exclusive lock of
+ * the whole file, as etcd's fileutil.TryLockFile takes on every WAL segment. Linux: an open file
+ * description lock (F_OFD_SETLK), which is what etcd uses there, so Go and raftwire exclude each
+ * other; kernels without OFD locks, and other systems, get flock(LOCK_EX|LOCK_NB), etcd's
+ * fallback. The lock lasts until the descriptor is closed. It never blocks: a plain syscall.
+ */
+static napi_value js_lock(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "bad arguments");
+  int32_t fd = -1;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, "RAFTWIRE_WAL_NATIVE", "raftwire_wal.lock: fd must be a non-negative integer");
+    return NULL;
+  }
+  int err = 0;
+#if defined(__linux__) && defined(F_OFD_SETLK)
+  struct flock fl;
+  memset(&fl, 0, sizeof fl);
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = 0;
+  fl.l_len = 0;
+  if (fcntl(fd, F_OFD_SETLK, &fl) != 0) err = errno;
+  if (err == EINVAL) err = flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
+#else
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) err = errno;
+#endif
+  if (err == EACCES || err == EWOULDBLOCK) err = EAGAIN;
+  napi_value out;
+  napi_create_int32(env, err, &out);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"create", NULL, create, NULL, NULL, NULL, napi_enumerable, NULL},
       {"write", NULL, js_write, NULL, NULL, NULL, napi_enumerable, NULL},
       {"datasync", NULL, js_datasync, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lock", NULL, js_lock, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

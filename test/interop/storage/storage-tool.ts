@@ -2,7 +2,7 @@
  * Runs test/interop/go/storage-tool (etcd 3.4.23's own wal and snap packages) and converts between
  * its JSON and raftpb objects. See the Go program's header for the subcommands.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import {
@@ -179,4 +179,48 @@ export function fromGoSnapshot(g: GoSnapshot): Snapshot {
     autoLeave: g.confState.autoLeave,
   };
   return newSnapshot({ data: fromHex(g.dataHex), index: g.index, term: g.term, confState: cs });
+}
+
+/** A Go process holding a WAL open (wal.Open + ReadAll), with etcd's locks on its segments. */
+export interface GoWalHolder {
+  /** Closes its stdin: Go closes the WAL and exits; resolves with the exit code. */
+  release(): Promise<number | null>;
+  /** SIGKILLs it (the kernel drops its locks); resolves once it is gone. */
+  kill(): Promise<void>;
+}
+
+/** Starts `hold-wal` and resolves once Go has opened and read the WAL. */
+export function goHoldWal(dir: string, marker: { index: number; term: number }): Promise<GoWalHolder> {
+  const child = spawn(
+    goBinary('storage-tool'),
+    ['hold-wal', dir, String(marker.index), String(marker.term)],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return new Promise<GoWalHolder>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => {
+      if (!d.toString().includes('"held":true')) {
+        child.kill('SIGKILL');
+        reject(new Error(`hold-wal printed ${d.toString()}`));
+        return;
+      }
+      resolve({
+        release: () => {
+          child.stdin.end();
+          return exited;
+        },
+        kill: async () => {
+          child.kill('SIGKILL');
+          await exited;
+        },
+      });
+    });
+    void exited.then((code) => reject(new Error(`hold-wal exited ${code} before holding: ${stderr}`)));
+  });
 }

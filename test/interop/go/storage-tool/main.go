@@ -5,6 +5,8 @@
 //	write-wal <dir> <spec.json>        wal.Create + a sequence of Save / SaveSnapshot / ReleaseLockTo
 //	append-wal <dir> <index> <term> <spec.json>  wal.Open + ReadAll, then the spec's ops
 //	read-wal <dir> <index> <term>      wal.Open at the marker + ReadAll, plus wal.ValidSnapshotEntries
+//	hold-wal <dir> <index> <term>      wal.Open + ReadAll, prints {"held":true}, keeps the WAL (and its
+//	                                   segment locks) open until stdin closes, then Close
 //	restart <waldir> <snapdir>         etcd's restart: ValidSnapshotEntries, LoadNewestAvailable, Open, ReadAll
 //	repair-wal <dir>                   wal.Repair (what etcd runs when ReadAll meets a torn tail)
 //	write-snap <dir> <spec.json>       snap.New(dir).SaveSnap
@@ -242,6 +244,22 @@ func readWAL(dir, index, term string) {
 	emit(out)
 }
 
+func holdWAL(dir, index, term string) {
+	marker := walpb.Snapshot{Index: mustUint(index), Term: mustUint(term)}
+	w, err := wal.Open(zap.NewNop(), dir, marker)
+	if err != nil {
+		fail("wal.Open: %v", err)
+	}
+	if _, _, _, err := w.ReadAll(); err != nil {
+		fail("ReadAll: %v", err)
+	}
+	emit(map[string]interface{}{"held": true})
+	ioutil.ReadAll(os.Stdin)
+	if err := w.Close(); err != nil {
+		fail("close: %v", err)
+	}
+}
+
 func writeSnap(dir, specPath string) {
 	var spec jsonSnapshot
 	readSpec(specPath, &spec)
@@ -357,6 +375,8 @@ func main() {
 		appendWAL(dir, args[2], args[3], args[4])
 	case cmd == "read-wal" && len(args) == 4:
 		readWAL(dir, args[2], args[3])
+	case cmd == "hold-wal" && len(args) == 4:
+		holdWAL(dir, args[2], args[3])
 	case cmd == "write-snap" && len(args) == 3:
 		writeSnap(dir, args[2])
 	case cmd == "read-snap":
