@@ -32,6 +32,8 @@ export const WalErrorCode = {
   FAILED: 'RAFTWIRE_WAL_FAILED',
   /** The call does not fit the WAL's state (save before readAll, readAll twice, use after close). */
   BAD_STATE: 'RAFTWIRE_WAL_BAD_STATE',
+  /** The native addon refused a call made against its contract (argument types, buffer range). */
+  NATIVE: 'RAFTWIRE_WAL_NATIVE',
 } as const;
 
 /** One of the WAL's error codes. */

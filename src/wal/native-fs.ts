@@ -17,6 +17,7 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
+import { WalError, WalErrorCode } from './errors.js';
 import { nodeWalFs, type WalFile, type WalFs } from './file-layer.js';
 import {
   type Completion,
@@ -43,6 +44,12 @@ export function errnoException(errno: number, syscall: string, path: string): No
   e.syscall = syscall;
   e.path = path;
   return e;
+}
+
+/** An addon refusal (thrown with code RAFTWIRE_WAL_NATIVE) as a WalError; errno errors stay as they are. */
+function asWalError(e: unknown): NodeJS.ErrnoException {
+  if ((e as { code?: unknown }).code !== WalErrorCode.NATIVE) return e as NodeJS.ErrnoException;
+  return new WalError(WalErrorCode.NATIVE, (e as Error).message, { cause: e });
 }
 
 /** Starts a native call that reports through `done`; may throw when the addon refuses it. */
@@ -134,7 +141,7 @@ class NativeWalFile implements WalFile {
         });
       } catch (e) {
         this.#advance();
-        settle(e as NodeJS.ErrnoException, 0);
+        settle(asWalError(e), 0);
       }
     };
     if (this.#busy) this.#waiting.push(start);

@@ -14,7 +14,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { defaultWalFs, nativeWalFs, nativeWalFsError, type WalFs } from '../../src/wal/index.js';
+import { isRaftwireError } from '../../src/errors/index.js';
+import {
+  defaultWalFs,
+  nativeWalFs,
+  nativeWalFsError,
+  WalErrorCode,
+  type WalFs,
+} from '../../src/wal/index.js';
 import { projectRoot } from '../support/paths.js';
 import { tempRoot } from './helpers.js';
 
@@ -117,7 +124,12 @@ describe('native WAL file layer', () => {
   it('refuses a range outside the buffer, and calls after close', async () => {
     const path = join(t.root, 'range');
     const f = await fs.open(path, 'w');
-    await assert.rejects(f.write(new Uint8Array(10), 5, 6, 0), RangeError);
+    await assert.rejects(f.write(new Uint8Array(10), 5, 6, 0), (e: unknown) => {
+      assert.ok(isRaftwireError(e, WalErrorCode.NATIVE), String(e));
+      assert.match(String(e), /range outside the buffer/);
+      assert.ok((e as Error).cause instanceof RangeError);
+      return true;
+    });
     await f.write(new Uint8Array(10), 0, 10, 0);
     await f.close();
     await assert.rejects(f.write(new Uint8Array(10), 0, 10, 0), { code: 'EBADF' });
