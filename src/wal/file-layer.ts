@@ -14,6 +14,12 @@ export interface WalFile {
     position: number,
   ): Promise<{ bytesWritten: number }>;
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  /**
+   * Optional: writes all of `buffer[offset, offset+length)` at `position`, then fdatasyncs, as one
+   * operation (the native layer does both in one hand-off to its thread). A rejection's `syscall`
+   * says which step failed. Layers without it get `write` + `datasync`.
+   */
+  writeDurable?(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void>;
   datasync(): Promise<void>;
   sync(): Promise<void>;
   truncate(len?: number): Promise<void>;

@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 
 /** A writer object of the addon (opaque): one file's writer thread. */
 export type NativeWriter = object;
-/** A completion: errno (0 = success) and the bytes written. */
-export type Completion = (errno: number, bytes: number) => void;
+/** A completion: errno (0 = success), the bytes written, and whether the error came from fdatasync. */
+export type Completion = (errno: number, bytes: number, inDatasync: boolean) => void;
 
 /** The addon's functions (src/wal/native/wal-writer.c). */
 export interface NativeBinding {
@@ -20,6 +20,7 @@ export interface NativeBinding {
     length: number,
     position: number,
     done: Completion,
+    thenDatasync?: boolean,
   ): void;
   datasync(w: NativeWriter, done: Completion): void;
   close(w: NativeWriter): void;

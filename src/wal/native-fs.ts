@@ -87,6 +87,17 @@ class NativeWalFile implements WalFile {
     });
   }
 
+  /** `write` of the whole range then fdatasync, in one hand-off to the writer thread. */
+  writeDurable(buffer: Uint8Array, offset: number, length: number, position: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#run(
+        'write',
+        (done) => this.#binding.write(this.#native('write'), buffer, offset, length, position, done, true),
+        (err) => (err === undefined ? resolve() : reject(err)),
+      );
+    });
+  }
+
   datasync(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#run(
@@ -135,9 +146,10 @@ class NativeWalFile implements WalFile {
     const start = (): void => {
       this.#busy = true;
       try {
-        op((errno, n) => {
+        op((errno, n, inDatasync) => {
           this.#advance();
-          settle(errno === 0 ? undefined : errnoException(errno, syscall, this.#path), n);
+          const failed = inDatasync ? 'fdatasync' : syscall;
+          settle(errno === 0 ? undefined : errnoException(errno, failed, this.#path), n);
         });
       } catch (e) {
         this.#advance();

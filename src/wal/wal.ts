@@ -532,13 +532,25 @@ export class Wal {
     }
     if (n < group.length) this.#queue = group.splice(n).concat(this.#queue);
     const tail = this.#tail as WalFile;
-    this.#stage = 'write';
-    await writeFully(tail, buf, pos, this.#offset);
-    this.#offset += pos;
-    if (this.#scratch.length > 4 << 20) this.#scratch = Buffer.allocUnsafe(64 * 1024);
-    this.#stage = 'fdatasync';
     // A cut syncs the tail itself.
-    if (groupMustSync && !cut && !this.#dsync) await tail.datasync();
+    const datasync = groupMustSync && !cut && !this.#dsync;
+    if (datasync && tail.writeDurable !== undefined) {
+      this.#stage = 'write';
+      try {
+        await tail.writeDurable(buf, 0, pos, this.#offset);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).syscall === 'fdatasync') this.#stage = 'fdatasync';
+        throw e;
+      }
+      this.#offset += pos;
+    } else {
+      this.#stage = 'write';
+      await writeFully(tail, buf, pos, this.#offset);
+      this.#offset += pos;
+      this.#stage = 'fdatasync';
+      if (datasync) await tail.datasync();
+    }
+    if (this.#scratch.length > 4 << 20) this.#scratch = Buffer.allocUnsafe(64 * 1024);
     return cut;
   }
 

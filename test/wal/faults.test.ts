@@ -115,12 +115,17 @@ describe('a full disk (tmpfs)', () => {
     await rm(mnt, { recursive: true, force: true });
   });
 
-  for (const preallocation of ['zeros', 'sparse'] as const) {
-    it(`ENOSPC gives a clear error and loses nothing acknowledged (${preallocation} preallocation)`, async () => {
-      const dir = join(mnt, `wal-${preallocation}`);
-      const filler = join(mnt, `filler-${preallocation}`);
+  for (const [preallocation, sync] of [
+    ['zeros', 'o_dsync'],
+    ['sparse', 'o_dsync'],
+    ['zeros', 'fdatasync'],
+    ['sparse', 'fdatasync'],
+  ] as const) {
+    it(`ENOSPC gives a clear error and loses nothing acknowledged (${preallocation} preallocation, ${sync})`, async () => {
+      const dir = join(mnt, `wal-${preallocation}-${sync}`);
+      const filler = join(mnt, `filler-${preallocation}-${sync}`);
       await writeFile(filler, Buffer.alloc(96 * 1024, 1));
-      const w = await Wal.create(dir, Uint8Array.of(1), { segmentSizeBytes: 64 * 1024, preallocation });
+      const w = await Wal.create(dir, Uint8Array.of(1), { segmentSizeBytes: 64 * 1024, preallocation, sync });
       let acked = 0;
       let failure: unknown;
       try {

@@ -90,6 +90,23 @@ describe('native WAL file layer', () => {
     assert.deepEqual(new Uint8Array((await readFile(path)).subarray(128)), bytes(64, 199));
   });
 
+  it('writeDurable writes and fdatasyncs in one call; a failing write is reported as the write', async () => {
+    const path = join(t.root, 'durable');
+    const f = await fs.open(path, 'w');
+    assert.ok(f.writeDurable !== undefined);
+    await f.writeDurable(bytes(300, 9), 100, 200, 50);
+    await f.close();
+    const got = await readFile(path);
+    assert.equal(got.length, 250);
+    assert.deepEqual(new Uint8Array(got.subarray(50)), bytes(300, 9).subarray(100));
+    const ro = await fs.open(path, 'r');
+    await assert.rejects(ro.writeDurable?.(bytes(4, 0), 0, 4, 0) ?? Promise.resolve(), {
+      code: 'EBADF',
+      syscall: 'write',
+    });
+    await ro.close();
+  });
+
   it('reads, stats and truncates through the same handle', async () => {
     const path = join(t.root, 'rw');
     const f = await fs.open(path, 'w+');

@@ -33,7 +33,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-enum op { OP_NONE = 0, OP_WRITE = 1, OP_DATASYNC = 2 };
+enum op { OP_NONE = 0, OP_WRITE = 1, OP_DATASYNC = 2, OP_WRITE_DATASYNC = 3 };
 
 typedef struct writer {
   int fd;
@@ -58,6 +58,7 @@ typedef struct writer {
   /* Set by the writer thread before it calls the thread-safe function. */
   int result_errno;
   size_t result_bytes;
+  bool result_in_datasync; /* the error came from fdatasync, not from the write */
 } writer;
 
 /* Writes all of data[0, length) at position; returns 0 or an errno. */
@@ -96,9 +97,16 @@ static void *run(void *arg) {
     pthread_mutex_unlock(&w->mu);
 
     size_t done = 0;
-    int err = op == OP_WRITE ? write_fully(w->fd, w->data, w->length, w->position, &done) : datasync(w->fd);
+    int err = 0;
+    bool in_datasync = false;
+    if (op == OP_WRITE || op == OP_WRITE_DATASYNC) err = write_fully(w->fd, w->data, w->length, w->position, &done);
+    if (err == 0 && (op == OP_DATASYNC || op == OP_WRITE_DATASYNC)) {
+      err = datasync(w->fd);
+      in_datasync = err != 0;
+    }
     w->result_errno = err;
     w->result_bytes = done;
+    w->result_in_datasync = in_datasync;
 
     /* Clear the slot before reporting: the completion may submit the next operation at once. */
     pthread_mutex_lock(&w->mu);
@@ -167,7 +175,7 @@ static void external_finalize(napi_env env, void *data, void *hint) {
   release_owner(w);
 }
 
-/* Delivers a completion on the main thread: callback(errno, bytesWritten). */
+/* Delivers a completion on the main thread: callback(errno, bytesWritten, failedInDatasync). */
 static void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
   (void)js_cb;
   (void)data;
@@ -179,11 +187,12 @@ static void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
   w->busy = false;
   napi_unref_threadsafe_function(env, w->tsfn);
   if (callback == NULL) return;
-  napi_value argv[2], global;
+  napi_value argv[3], global;
   napi_create_int32(env, w->result_errno, &argv[0]);
   napi_create_double(env, (double)w->result_bytes, &argv[1]);
+  napi_get_boolean(env, w->result_in_datasync, &argv[2]);
   napi_get_global(env, &global);
-  napi_call_function(env, global, callback, 2, argv, NULL);
+  napi_call_function(env, global, callback, 3, argv, NULL);
 }
 
 #define CHECK(env, call, msg)                                                                    \
@@ -277,13 +286,16 @@ static napi_value submit(napi_env env, writer *w, enum op op, napi_value callbac
   return NULL;
 }
 
-/* write(writer, uint8array, offset, length, position, callback) */
+/*
+ * write(writer, uint8array, offset, length, position, callback[, datasync]): the whole range at
+ * position; with datasync true, then fdatasync, in the same hand-off.
+ */
 static napi_value js_write(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "bad arguments");
   if (argc < 6) {
-    napi_throw_type_error(env, "RAFTWIRE_WAL_NATIVE", "raftwire_wal.write: 6 arguments expected");
+    napi_throw_type_error(env, "RAFTWIRE_WAL_NATIVE", "raftwire_wal.write: at least 6 arguments expected");
     return NULL;
   }
   writer *w = get_writer(env, argv[0]);
@@ -306,11 +318,14 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "RAFTWIRE_WAL_NATIVE", "raftwire_wal.write: range outside the buffer");
     return NULL;
   }
-  if (w->busy || w->closed) return submit(env, w, OP_WRITE, argv[5], argv[1]); /* throws */
+  bool then_sync = false;
+  if (argc >= 7) napi_get_value_bool(env, argv[6], &then_sync);
+  enum op op = then_sync ? OP_WRITE_DATASYNC : OP_WRITE;
+  if (w->busy || w->closed) return submit(env, w, op, argv[5], argv[1]); /* throws */
   w->data = (const uint8_t *)data + offset;
   w->length = (size_t)length;
   w->position = position;
-  return submit(env, w, OP_WRITE, argv[5], argv[1]);
+  return submit(env, w, op, argv[5], argv[1]);
 }
 
 /* datasync(writer, callback) */
