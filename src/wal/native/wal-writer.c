@@ -212,16 +212,23 @@ static writer *get_writer(napi_env env, napi_value v) {
   return w;
 }
 
-/* create(fd) -> writer */
-static napi_value create(napi_env env, napi_callback_info info) {
+/* The one file-descriptor argument of a call; -1, with a TypeError thrown, when it is not one. */
+static int32_t fd_argument(napi_env env, napi_callback_info info, const char *message) {
   size_t argc = 1;
   napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "bad arguments");
   int32_t fd = -1;
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, "RAFTWIRE_WAL_NATIVE", "raftwire_wal.create: fd must be a non-negative integer");
-    return NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, "RAFTWIRE_WAL_NATIVE", message);
+    return -1;
   }
+  return fd;
+}
+
+/* create(fd) -> writer */
+static napi_value create(napi_env env, napi_callback_info info) {
+  int32_t fd = fd_argument(env, info, "raftwire_wal.create: fd must be a non-negative integer");
+  if (fd < 0) return NULL;
   writer *w = calloc(1, sizeof(writer));
   if (w == NULL) {
     napi_throw_error(env, "RAFTWIRE_WAL_NATIVE", "raftwire_wal.create: out of memory");
@@ -367,14 +374,8 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
  * fallback. The lock lasts until the descriptor is closed. It never blocks: a plain syscall.
  */
 static napi_value js_lock(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "bad arguments");
-  int32_t fd = -1;
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, "RAFTWIRE_WAL_NATIVE", "raftwire_wal.lock: fd must be a non-negative integer");
-    return NULL;
-  }
+  int32_t fd = fd_argument(env, info, "raftwire_wal.lock: fd must be a non-negative integer");
+  if (fd < 0) return NULL;
   int err = 0;
 #if defined(__linux__) && defined(F_OFD_SETLK)
   struct flock fl;
