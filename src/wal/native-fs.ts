@@ -64,7 +64,8 @@ class NativeWalFile implements WalFile {
   #writer: NativeWriter | undefined;
   #busy = false;
   readonly #waiting: Array<() => void> = [];
-  #idle: (() => void) | undefined;
+  /** Callers of `close` waiting for the file to go idle. */
+  readonly #idleWaiters: Array<() => void> = [];
 
   constructor(binding: NativeBinding, fh: FileHandle, path: string) {
     this.#binding = binding;
@@ -126,7 +127,7 @@ class NativeWalFile implements WalFile {
 
   /** Waits for the operations in flight or queued, joins the writer thread, closes the handle. */
   async close(): Promise<void> {
-    if (this.#busy) await new Promise<void>((r) => (this.#idle = r));
+    if (this.#busy) await new Promise<void>((r) => this.#idleWaiters.push(r));
     if (this.#writer !== undefined) {
       this.#binding.close(this.#writer);
       this.#writer = undefined;
@@ -168,9 +169,7 @@ class NativeWalFile implements WalFile {
       next();
       return;
     }
-    const idle = this.#idle;
-    this.#idle = undefined;
-    idle?.();
+    for (const wake of this.#idleWaiters.splice(0)) wake();
   }
 }
 
