@@ -217,6 +217,36 @@ describe('native WAL file layer', () => {
     assert.equal(r.afterGc, r.base);
   });
 
+  it('a worker terminated while its writes are in flight neither crashes nor hangs', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const base = await threadCount();
+    for (let round = 0; round < 5; round++) {
+      const w = new Worker(
+        `
+        const { parentPort, workerData } = require('node:worker_threads');
+        import(workerData.url).then(async ({ nativeWalFs }) => {
+          const f = await nativeWalFs.open(workerData.path, 'w');
+          const big = new Uint8Array(1 << 20);
+          parentPort.postMessage('writing');
+          for (let i = 0; ; i++) {
+            const p = f.write(big, 0, big.length, (i % 8) * big.length);
+            if (i % 3 === 0) void f.datasync();
+            await p;
+          }
+        });
+        `,
+        { eval: true, workerData: { url: walIndexUrl, path: join(t.root, `terminated-${round}`) } },
+      );
+      await new Promise((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+      await new Promise((r) => setTimeout(r, 5 * round));
+      assert.equal(await w.terminate(), 1);
+    }
+    assert.equal(await threadCount(), base);
+  });
+
   it('works in a worker thread, and a worker exiting with an unclosed file leaves no thread', async () => {
     const { Worker } = await import('node:worker_threads');
     const path = join(t.root, 'worker');
