@@ -2,6 +2,13 @@
  * Model-based test: random runs of saves (appending, or rewriting from an index above the last
  * snapshot with a higher term, as a new leader does), snapshot markers, tiny segments (many cuts)
  * and reopens, checked against a plain in-memory model of etcd's rules after every reopen.
+ *
+ * The model is the log as the saves left it, cut at the marker. etcd's ReadAll (and raftwire's)
+ * ignores every entry at or below the marker, so a rewrite at or below a marker does not remove
+ * the entries above the marker that it replaced: they come back on a reopen at that marker (raft
+ * later overwrites them; they were never committed). The model does not reproduce that quirk, so
+ * it takes no snapshot above an index whose entries a rewrite at or below it replaced. The quirk
+ * itself is pinned in test/wal/wal.test.ts, and Go's ReadAll agrees in the interop tests.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -49,6 +56,8 @@ interface Model {
   log: Entry[]; // log[i] has index i + 1
   hs: HardState;
   snap: WalSnapshot;
+  /** Rewrites so far: from where, and the last index they replaced. */
+  rewrites: Array<{ from: number; replacedTo: number }>;
 }
 
 function check(model: Model, at: WalSnapshot, got: { hardState: HardState; entries: Entry[] }): void {
@@ -74,6 +83,7 @@ describe('WAL against a model', () => {
               log: [],
               hs: { term: 0, vote: 0n, commit: 0 },
               snap: { index: 0, term: 0 },
+              rewrites: [],
             };
             let term = 1;
             for (const op of ops) {
@@ -94,6 +104,7 @@ describe('WAL against a model', () => {
                     data: data(i, term, op.kind === 'append' ? op.size : 5),
                   });
                 }
+                if (from <= last) model.rewrites.push({ from, replacedTo: last });
                 model.log.length = from - 1;
                 model.log.push(...es);
                 model.hs = { term, vote: BigInt(term), commit: model.hs.commit };
@@ -104,7 +115,9 @@ describe('WAL against a model', () => {
               } else if (op.kind === 'snapshot') {
                 const index = model.hs.commit;
                 const e = model.log[index - 1];
-                if (index > model.snap.index && e !== undefined) {
+                // See the header: no marker at an index that a rewrite at or below it crossed.
+                const crossed = model.rewrites.some((r) => r.from <= index && r.replacedTo > index);
+                if (index > model.snap.index && e !== undefined && !crossed) {
                   model.snap = { index, term: e.term };
                   await wal.saveSnapshot(model.snap);
                 }

@@ -76,6 +76,23 @@ describe('Wal', () => {
     await r.close();
   });
 
+  it('ignores entries at or below the marker, so a rewrite there does not drop later ones (etcd)', async () => {
+    const w = await Wal.create(t.dir);
+    await w.save(hardState(1, 1n, 0), entries(1, 3, 1));
+    await w.save(hardState(2, 2n, 0), [entry(1, 2)]);
+    await w.save(hardState(2, 2n, 1), []);
+    await w.saveSnapshot({ index: 1, term: 2 });
+    await w.close();
+    const full = await Wal.open(t.dir, ZERO);
+    assert.deepEqual(plain((await full.readAll()).entries), plain([entry(1, 2)]));
+    await full.close();
+    // etcd's ReadAll: `if e.Index > w.start.Index { ents = append(ents[:up], e) }` — the rewrite
+    // of index 1 is skipped, so 2 and 3 of term 1 stay (test/interop/storage: Go agrees).
+    const atMarker = await Wal.open(t.dir, { index: 1, term: 2 });
+    assert.deepEqual(plain((await atMarker.readAll()).entries), plain(entries(2, 3, 1)));
+    await atMarker.close();
+  });
+
   it('returns only the entries after the snapshot marker', async () => {
     const w = await Wal.create(t.dir, undefined, { segmentSizeBytes: 1 << 16 });
     await w.save(hardState(1, 1n, 5), entries(1, 10, 1));

@@ -182,6 +182,27 @@ const scenarios: Scenario[] = [
     ],
     markers: [{ index: 0, term: 0 }],
   },
+  {
+    // A rewrite at or below a later marker: opened at the marker, etcd ignores entries at or below
+    // it, so the entries above it that the rewrite replaced (2 and 3 of term 1) come back. Both
+    // implementations must agree on that, as on the full log from {0, 0}.
+    name: 'a rewrite at or below a later snapshot marker',
+    metadata: new Uint8Array(0),
+    ops: [
+      {
+        kind: 'save',
+        hardState: { term: 1, vote: 1n, commit: 0 },
+        entries: [1, 2, 3].map((i) => entry(1, i, bytes(20, i))),
+      },
+      { kind: 'save', hardState: { term: 2, vote: 2n, commit: 0 }, entries: [entry(2, 1, bytes(20, 11))] },
+      { kind: 'save', hardState: { term: 2, vote: 2n, commit: 1 }, entries: [] },
+      { kind: 'snapshot', index: 1, term: 2 },
+    ],
+    markers: [
+      { index: 0, term: 0 },
+      { index: 1, term: 2 },
+    ],
+  },
   (() => {
     const ops: Op[] = [];
     for (let i = 1; i <= 40; i++) {
