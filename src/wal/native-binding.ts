@@ -4,6 +4,7 @@
  * when the addon is not built, `nativeBinding` is undefined and `nativeBindingError` says why.
  */
 import { createRequire } from 'node:module';
+import { getSystemErrorName } from 'node:util';
 
 /** A writer object of the addon (opaque): one file's writer thread. */
 export type NativeWriter = object;
@@ -45,3 +46,19 @@ const loaded = load();
 export const nativeBinding: NativeBinding | undefined = loaded.binding;
 /** Why the addon did not load, or undefined when it did. */
 export const nativeBindingError: unknown = loaded.error;
+
+/** An errno from the addon as Node's own fs errors look (code, errno < 0, syscall, path). */
+export function errnoException(errno: number, syscall: string, path: string): NodeJS.ErrnoException {
+  let code: string;
+  try {
+    code = getSystemErrorName(-errno);
+  } catch {
+    code = `E${errno}`;
+  }
+  const e: NodeJS.ErrnoException = new Error(`${code}: ${syscall} failed, '${path}'`);
+  e.code = code;
+  e.errno = -errno;
+  e.syscall = syscall;
+  e.path = path;
+  return e;
+}

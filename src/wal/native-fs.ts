@@ -16,11 +16,11 @@
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { getSystemErrorName } from 'node:util';
 import { WalError, WalErrorCode } from './errors.js';
 import { nodeWalFs, type WalFile, type WalFs } from './file-layer.js';
 import {
   type Completion,
+  errnoException,
   type NativeBinding,
   type NativeWriter,
   nativeBinding,
@@ -29,22 +29,6 @@ import {
 
 /** Why the native layer is missing (the addon's load error), or undefined when it is there. */
 export const nativeWalFsError: unknown = nativeBindingError;
-
-/** An errno from the addon as Node's own fs errors look (code, errno < 0, syscall, path). */
-export function errnoException(errno: number, syscall: string, path: string): NodeJS.ErrnoException {
-  let code: string;
-  try {
-    code = getSystemErrorName(-errno);
-  } catch {
-    code = `E${errno}`;
-  }
-  const e: NodeJS.ErrnoException = new Error(`${code}: ${syscall} failed, '${path}'`);
-  e.code = code;
-  e.errno = -errno;
-  e.syscall = syscall;
-  e.path = path;
-  return e;
-}
 
 /** An addon refusal (thrown with code RAFTWIRE_WAL_NATIVE) as a WalError; errno errors stay as they are. */
 function asWalError(e: unknown): NodeJS.ErrnoException {

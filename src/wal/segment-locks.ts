@@ -15,8 +15,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { basename } from 'node:path';
 import { WalError, WalErrorCode } from './errors.js';
-import { nativeBinding } from './native-binding.js';
-import { errnoException } from './native-fs.js';
+import { errnoException, nativeBinding } from './native-binding.js';
 
 const EAGAIN = osConstants.errno.EAGAIN;
 

@@ -134,7 +134,8 @@ export class Wal {
     this.#mode = mode;
     this.#fs = o.fs ?? defaultWalFs;
     this.#log = o.logger ?? noopLogger;
-    if (o.fs === undefined && nativeWalFs === undefined && !readOnly(mode, lock)) {
+    // Only WALs that append (openForRead takes no lock) care how writes are made.
+    if (o.fs === undefined && nativeWalFs === undefined && lock !== undefined) {
       this.#log.warn(
         { dir, err: describe(nativeWalFsError) },
         'wal: the raftwire_wal addon is not built; saves go through fs/promises (slower fsynced saves)',
@@ -623,11 +624,6 @@ export class Wal {
     this.#log.error({ dir: this.#dir, err: describe(cause) }, `wal: ${what} failed`);
     return err;
   }
-}
-
-/** A WAL made by openForRead (no lock, never appends). */
-function readOnly(mode: Mode, lock: DirLock | undefined): boolean {
-  return mode === 'opened' && lock === undefined;
 }
 
 function describe(e: unknown): string {

@@ -212,6 +212,20 @@ static writer *get_writer(napi_env env, napi_value v) {
   return w;
 }
 
+/*
+ * The arguments of a call on a writer: at least `need` of them (up to `max`, into argv), the first
+ * being the writer. NULL, with a TypeError thrown, when they are not.
+ */
+static writer *writer_arguments(napi_env env, napi_callback_info info, size_t need, size_t max, napi_value *argv,
+                                size_t *argc, const char *message) {
+  *argc = max;
+  if (napi_get_cb_info(env, info, argc, argv, NULL, NULL) != napi_ok || *argc < need) {
+    napi_throw_type_error(env, "RAFTWIRE_WAL_NATIVE", message);
+    return NULL;
+  }
+  return get_writer(env, argv[0]);
+}
+
 /* The one file-descriptor argument of a call; -1, with a TypeError thrown, when it is not one. */
 static int32_t fd_argument(napi_env env, napi_callback_info info, const char *message) {
   size_t argc = 1;
@@ -298,14 +312,9 @@ static napi_value submit(napi_env env, writer *w, enum op op, napi_value callbac
  * position; with datasync true, then fdatasync, in the same hand-off.
  */
 static napi_value js_write(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
+  size_t argc;
   napi_value argv[7];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "bad arguments");
-  if (argc < 6) {
-    napi_throw_type_error(env, "RAFTWIRE_WAL_NATIVE", "raftwire_wal.write: at least 6 arguments expected");
-    return NULL;
-  }
-  writer *w = get_writer(env, argv[0]);
+  writer *w = writer_arguments(env, info, 6, 7, argv, &argc, "raftwire_wal.write: at least 6 arguments expected");
   if (w == NULL) return NULL;
   bool is_ta = false;
   napi_is_typedarray(env, argv[1], &is_ta);
@@ -337,24 +346,18 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
 
 /* datasync(writer, callback) */
 static napi_value js_datasync(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
+  size_t argc;
   napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "bad arguments");
-  if (argc < 2) {
-    napi_throw_type_error(env, "RAFTWIRE_WAL_NATIVE", "raftwire_wal.datasync: 2 arguments expected");
-    return NULL;
-  }
-  writer *w = get_writer(env, argv[0]);
+  writer *w = writer_arguments(env, info, 2, 2, argv, &argc, "raftwire_wal.datasync: 2 arguments expected");
   if (w == NULL) return NULL;
   return submit(env, w, OP_DATASYNC, argv[1], NULL);
 }
 
 /* close(writer): stops and joins the thread. Refused while an operation is in flight. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
+  size_t argc;
   napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "bad arguments");
-  writer *w = argc < 1 ? NULL : get_writer(env, argv[0]);
+  writer *w = writer_arguments(env, info, 1, 1, argv, &argc, "raftwire_wal.close: a writer is expected");
   if (w == NULL) return NULL;
   if (w->closed) return NULL;
   if (w->busy) {
