@@ -7,7 +7,7 @@
  */
 import { isRaftwireError } from '../errors/index.js';
 import { type Entry, entrySize, type Snapshot } from '../raftpb/index.js';
-import { RaftFatalError } from './errors.js';
+import { isRaftFatal, RaftErrorCode, RaftFatalError } from './errors.js';
 import { logPanic, Unstable } from './log-unstable.js';
 import type { RaftLogger } from './logger.js';
 import { ErrCompacted, ErrUnavailable, type Storage } from './storage.js';
@@ -15,8 +15,8 @@ import { ErrCompacted, ErrUnavailable, type Storage } from './storage.js';
 /** "No limit" for byte sizes (etcd's noLimit; the same value as config's NO_LIMIT). */
 const NO_LIMIT = Number.POSITIVE_INFINITY;
 
-const COMPACTED_CODE = 'RAFTWIRE_RAFT_COMPACTED';
-const UNAVAILABLE_CODE = 'RAFTWIRE_RAFT_UNAVAILABLE';
+const COMPACTED_CODE = RaftErrorCode.COMPACTED;
+const UNAVAILABLE_CODE = RaftErrorCode.UNAVAILABLE;
 
 /** Result of an internal term lookup that fell below the first index. */
 const TERM_COMPACTED = -1;
@@ -171,7 +171,7 @@ export class RaftLog {
     try {
       return this.slice(lo, hi, maxSize);
     } catch (e) {
-      if (e instanceof RaftFatalError) throw e;
+      if (isRaftFatal(e)) throw e;
       return logPanic(this.logger, `unexpected error when getting unapplied entries (${errText(e)})`);
     }
   }

@@ -16,22 +16,38 @@
  *   `dropLogIntervalMs`.
  * - `stop()` clears the timer, rejects every waiting proposal with `RAFTWIRE_RAFT_STOPPED` and ends
  *   the Ready stream; later calls reject/throw the same error.
+ * - Errors are never swallowed. `step()` ignores only raft's documented refusals
+ *   (`RAFTWIRE_RAFT_STEP_LOCAL_MSG`, `…_STEP_PEER_NOT_FOUND`, `…_PROPOSAL_DROPPED`, logged at debug
+ *   level), as etcd's Node does. Any other error out of the RawNode (a `RAFTWIRE_RAFT_FATAL` broken
+ *   invariant, a failing Storage, an invalid committed conf change) or out of the onReady callback
+ *   is fatal: the Node stops, logs it at error level, hands it to `onError`, rejects every waiting
+ *   proposal and the Ready stream's pending `next()` with it, keeps it in `node.error`, and every
+ *   later call throws `NodeStoppedError` with it as `cause`. A call that hit it rethrows it.
  */
-import { RaftwireError } from '../errors/index.js';
+import { isRaftwireError } from '../errors/index.js';
 import type { Message } from '../raftpb/index.js';
 import { type ConfChange, type ConfChangeV2, type ConfState, NONE } from '../raftpb/index.js';
 import type { Config } from './config.js';
-import { ProposalDroppedError, RaftFatalError } from './errors.js';
+import {
+  BootstrapError,
+  NodeStoppedError,
+  ProposalDroppedError,
+  RaftConfigError,
+  RaftErrorCode,
+  RaftUsageError,
+} from './errors.js';
 import { discardLogger, type RaftLogger } from './logger.js';
 import { type Peer, RawNode, type Ready, type SnapshotStatus } from './rawnode.js';
 import type { Status } from './status.js';
 
-/** etcd's ErrStopped: the Node was stopped. */
-export class NodeStoppedError extends RaftwireError {
-  constructor() {
-    super('RAFTWIRE_RAFT_STOPPED', 'raft: stopped');
-  }
-}
+export { NodeStoppedError };
+
+/** The errors `step()` ignores, as etcd's Node does: raft refused the message, nothing broke. */
+const STEP_REFUSALS: readonly string[] = [
+  RaftErrorCode.STEP_LOCAL_MSG,
+  RaftErrorCode.STEP_PEER_NOT_FOUND,
+  RaftErrorCode.PROPOSAL_DROPPED,
+];
 
 /** The interval timer the Node ticks on (setInterval/clearInterval by default). */
 export interface IntervalTimer {
@@ -57,7 +73,11 @@ export interface NodeOptions {
    * `advance()` once the returned promise (if any) resolves; a rejection stops the Node.
    */
   onReady?: (rd: Ready) => void | Promise<void>;
-  /** Called with the error that stopped the Node (an onReady rejection or a raft fatal error). */
+  /**
+   * Called once with the error that stopped the Node: an onReady rejection, a fatal raft error
+   * (`RAFTWIRE_RAFT_FATAL`) or any other error out of the RawNode. Without it the error still
+   * reaches the logger (error level), waiting proposals, the Ready stream and `node.error`.
+   */
   onError?: (err: unknown) => void;
   /** Proposals allowed to wait for a leader; more are dropped at once (default 4096). */
   maxPendingProposals?: number;
@@ -80,12 +100,21 @@ interface PendingProposal {
   onAbort: (() => void) | undefined;
 }
 
+/** The consumer waiting in the Ready stream's `next()`. */
+interface ReadyWaiter {
+  resolve: (r: IteratorResult<Ready>) => void;
+  reject: (e: unknown) => void;
+}
+
 const DEFAULT_MAX_PENDING = 4096;
 const DEFAULT_DROP_LOG_INTERVAL_MS = 1000;
 
 /** An asynchronous raft node for applications. */
 export class Node {
-  /** The driven RawNode (for status and tests; do not call ready/advance on it directly). */
+  /**
+   * The driven RawNode, for reading its state (status, tests). Calling ready/advance/step on it
+   * directly bypasses the Node and is not supported.
+   */
   readonly rawNode: RawNode;
   readonly #logger: RaftLogger;
   readonly #async: boolean;
@@ -97,13 +126,17 @@ export class Node {
   readonly #dropLogIntervalMs: number;
   #tickHandle: unknown = undefined;
   #stopped = false;
+  /** The error that stopped the Node, if one did. */
+  #error: unknown = undefined;
+  /** True once the Ready stream reported #error (it then ends like after a plain stop). */
+  #errorSeenByStream = false;
   #scheduled = false;
   /** The Ready handed out and not yet advanced (classic mode). */
   #outstanding: Ready | undefined = undefined;
   /** True while the onReady callback runs. */
   #inCallback = false;
   #pending: PendingProposal[] = [];
-  #waiter: ((r: IteratorResult<Ready>) => void) | undefined = undefined;
+  #waiter: ReadyWaiter | undefined = undefined;
   #iterating = false;
   #lead: bigint = NONE;
   #dropped = 0;
@@ -124,18 +157,19 @@ export class Node {
     this.#maxPending = opts.maxPendingProposals ?? DEFAULT_MAX_PENDING;
     this.#dropLogIntervalMs = opts.dropLogIntervalMs ?? DEFAULT_DROP_LOG_INTERVAL_MS;
     if (opts.tickMs !== undefined) {
-      if (!(opts.tickMs > 0)) throw new RangeError(`tickMs must be positive (got ${opts.tickMs})`);
-      this.#tickHandle = this.#timer.setInterval(() => this.tick(), opts.tickMs);
+      if (!(opts.tickMs > 0)) throw new RaftConfigError(`tickMs must be positive (got ${opts.tickMs})`);
+      this.#tickHandle = this.#timer.setInterval(() => this.#timerTick(), opts.tickMs);
     }
     this.#schedule();
   }
 
   /**
    * Starts a new node whose log begins with one ConfChangeAddNode per peer (etcd's StartNode).
-   * Peers must not be empty; use `restart` for a node with existing state.
+   * Peers must not be empty (`RAFTWIRE_RAFT_BOOTSTRAP`); use `restart` for a node with existing
+   * state. An invalid Config throws `RAFTWIRE_RAFT_CONFIG`.
    */
   static start(opts: NodeOptions, peers: readonly Peer[]): Node {
-    if (peers.length === 0) throw new RangeError('no peers given; use Node.restart instead');
+    if (peers.length === 0) throw new BootstrapError('no peers given; use Node.restart instead');
     const rn = new RawNode(opts.config);
     rn.bootstrap(peers);
     return new Node(rn, opts);
@@ -151,15 +185,29 @@ export class Node {
     return this.#dropped;
   }
 
-  /** True once stopped. */
+  /** True once stopped (by `stop()` or by an error). */
   get stopped(): boolean {
     return this.#stopped;
   }
 
-  /** Advances the logical clock by one tick. */
+  /** The error that stopped the Node, or undefined while running or after a plain `stop()`. */
+  get error(): unknown {
+    return this.#error;
+  }
+
+  /** Advances the logical clock by one tick; a fatal error stops the Node and is rethrown. */
   tick(): void {
     if (this.#stopped) return;
     this.#guard(() => this.rawNode.tick());
+  }
+
+  /** The timer's tick: a fatal error stops the Node and is reported there, not thrown into the timer. */
+  #timerTick(): void {
+    try {
+      this.tick();
+    } catch {
+      // Already surfaced by #guard (logger, onError, proposals, Ready stream, node.error).
+    }
   }
 
   /** Starts an election (MsgHup). */
@@ -182,8 +230,9 @@ export class Node {
   }
 
   /**
-   * Steps a message from the network. Local message types from outside and responses from
-   * unknown peers are ignored, as are raft's refusals (etcd's Node ignores them too).
+   * Steps a message from the network. Local message types from outside, responses from unknown
+   * peers and dropped forwarded proposals are ignored (logged at debug level), as etcd's Node
+   * ignores them. Any other error is fatal: the Node stops and the error is rethrown.
    */
   step(m: Message): void {
     this.#checkStopped();
@@ -191,7 +240,12 @@ export class Node {
       try {
         this.rawNode.step(m);
       } catch (e) {
-        if (e instanceof RaftwireError && !(e instanceof RaftFatalError)) return;
+        if (isRaftwireError(e) && STEP_REFUSALS.includes(e.code)) {
+          this.#logger.debug(
+            `raft.node: ${this.rawNode.raft.id.toString(16)} ignored a message: ${e.message}`,
+          );
+          return;
+        }
         throw e;
       }
     });
@@ -248,7 +302,7 @@ export class Node {
    */
   advance(): void {
     if (this.#stopped) return;
-    if (this.#async) throw new RangeError('advance must not be called with asyncStorageWrites');
+    if (this.#async) throw new RaftUsageError('advance must not be called with asyncStorageWrites');
     const rd = this.#outstanding;
     if (rd === undefined) return;
     this.#outstanding = undefined;
@@ -257,20 +311,29 @@ export class Node {
 
   /**
    * The Ready stream. Each Ready is produced when the previous one was advanced (classic mode)
-   * or taken (async mode). Ends when the Node stops. Only one consumer; not with `onReady`.
+   * or taken (async mode). Ends when `stop()` is called; when an error stops the Node, the
+   * pending (or next) `next()` rejects with it once, then the stream ends. Only one consumer;
+   * not with `onReady` (both throw `RAFTWIRE_RAFT_USAGE`).
    */
   ready(): AsyncIterableIterator<Ready> {
-    if (this.#onReady !== undefined) throw new RangeError('ready() is not available with the onReady option');
-    if (this.#iterating) throw new RangeError('ready() already has a consumer');
+    if (this.#onReady !== undefined)
+      throw new RaftUsageError('ready() is not available with the onReady option');
+    if (this.#iterating) throw new RaftUsageError('ready() already has a consumer');
     this.#iterating = true;
     const self = this;
     const it: AsyncIterableIterator<Ready> = {
       next(): Promise<IteratorResult<Ready>> {
-        if (self.#stopped) return Promise.resolve({ done: true, value: undefined });
+        if (self.#stopped) {
+          if (self.#error !== undefined && !self.#errorSeenByStream) {
+            self.#errorSeenByStream = true;
+            return Promise.reject(self.#error);
+          }
+          return Promise.resolve({ done: true, value: undefined });
+        }
         if (self.#waiter !== undefined)
-          return Promise.reject(new RangeError('concurrent next() on the Ready stream'));
-        return new Promise((resolve) => {
-          self.#waiter = resolve;
+          return Promise.reject(new RaftUsageError('concurrent next() on the Ready stream'));
+        return new Promise((resolve, reject) => {
+          self.#waiter = { resolve, reject };
           self.#schedule();
         });
       },
@@ -278,7 +341,7 @@ export class Node {
         self.#iterating = false;
         const w = self.#waiter;
         self.#waiter = undefined;
-        w?.({ done: true, value: undefined });
+        w?.resolve({ done: true, value: undefined });
         return Promise.resolve({ done: true, value: undefined });
       },
       [Symbol.asyncIterator]() {
@@ -293,32 +356,52 @@ export class Node {
     this.#stopWith(undefined);
   }
 
+  /** Stops the Node; with `err`, surfaces it everywhere the user may be listening (never silently). */
   #stopWith(err: unknown): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#error = err;
     if (this.#tickHandle !== undefined) {
       this.#timer.clearInterval(this.#tickHandle);
       this.#tickHandle = undefined;
+    }
+    if (err !== undefined) {
+      this.#logger.error(
+        `raft.node: ${this.rawNode.raft.id.toString(16)} stopped by an error: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     const pending = this.#pending;
     this.#pending = [];
     for (const p of pending) this.#settle(p, err ?? new NodeStoppedError());
     const w = this.#waiter;
     this.#waiter = undefined;
-    w?.({ done: true, value: undefined });
+    if (w !== undefined) {
+      if (err === undefined) w.resolve({ done: true, value: undefined });
+      else {
+        this.#errorSeenByStream = true;
+        w.reject(err);
+      }
+    }
     if (err !== undefined) this.#onError?.(err);
   }
 
   #checkStopped(): void {
-    if (this.#stopped) throw new NodeStoppedError();
+    if (this.#stopped) throw this.#stoppedError();
   }
 
-  /** Runs `f` on the RawNode; a fatal raft error stops the Node and is rethrown. */
+  #stoppedError(): NodeStoppedError {
+    return new NodeStoppedError(this.#error === undefined ? undefined : { cause: this.#error });
+  }
+
+  /**
+   * Runs `f` on the RawNode. Whatever it throws is fatal (raft refusals are handled by the callers
+   * that expect them): the Node stops with it, and it is rethrown to the caller.
+   */
   #guard(f: () => void): void {
     try {
       f();
     } catch (e) {
-      if (e instanceof RaftFatalError) this.#stopWith(e);
+      this.#stopWith(e);
       throw e;
     }
     this.#schedule();
@@ -329,7 +412,7 @@ export class Node {
     cc: ConfChange | ConfChangeV2 | undefined,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    if (this.#stopped) return Promise.reject(new NodeStoppedError());
+    if (this.#stopped) return Promise.reject(this.#stoppedError());
     if (signal?.aborted === true) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       const p: PendingProposal = { data, cc, resolve, reject, signal, onAbort: undefined };
@@ -381,7 +464,8 @@ export class Node {
       if (p.data !== undefined) this.rawNode.propose(p.data);
       else this.rawNode.proposeConfChange(p.cc as ConfChange | ConfChangeV2);
     } catch (e) {
-      if (e instanceof RaftFatalError) {
+      if (!isRaftwireError(e, RaftErrorCode.PROPOSAL_DROPPED)) {
+        // Anything but a refusal is fatal: the proposal and the Node fail with it.
         this.#settle(p, e);
         this.#stopWith(e);
         return;
@@ -438,9 +522,9 @@ export class Node {
     if (this.#onReady !== undefined) {
       this.#deliverToCallback(rd);
     } else {
-      const w = this.#waiter as (r: IteratorResult<Ready>) => void;
+      const w = this.#waiter as ReadyWaiter;
       this.#waiter = undefined;
-      w({ done: false, value: rd });
+      w.resolve({ done: false, value: rd });
     }
   }
 
@@ -450,8 +534,15 @@ export class Node {
     const done = () => {
       this.#inCallback = false;
       if (this.#stopped) return;
-      if (!this.#async) this.advance();
-      else this.#schedule();
+      if (this.#async) {
+        this.#schedule();
+        return;
+      }
+      try {
+        this.advance();
+      } catch {
+        // advance() stopped the Node with the error and surfaced it; nobody here to rethrow to.
+      }
     };
     const fail = (e: unknown) => {
       this.#inCallback = false;

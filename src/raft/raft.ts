@@ -32,7 +32,7 @@ import {
 import { Changer } from './confchange/confchange.js';
 import { restore as restoreConfState } from './confchange/restore.js';
 import { type Config, ReadOnlyOption, validateConfig } from './config.js';
-import { ProposalDroppedError, RaftFatalError } from './errors.js';
+import { isRaftFatal, ProposalDroppedError, RaftErrorCode, RaftFatalError } from './errors.js';
 import { newLog, type RaftLog } from './log.js';
 import type { RaftLogger } from './logger.js';
 import { VoteResult } from './quorum/quorum.js';
@@ -66,9 +66,7 @@ function isCampaignTransfer(ctx: Uint8Array | undefined): boolean {
   return true;
 }
 
-const COMPACTED = 'RAFTWIRE_RAFT_COMPACTED';
-const UNAVAILABLE = 'RAFTWIRE_RAFT_UNAVAILABLE';
-const SNAPSHOT_TEMPORARILY_UNAVAILABLE = 'RAFTWIRE_RAFT_SNAPSHOT_TEMPORARILY_UNAVAILABLE';
+const { COMPACTED, UNAVAILABLE, SNAPSHOT_TEMPORARILY_UNAVAILABLE } = RaftErrorCode;
 
 /** A message with every field present (one object shape for all messages raft creates). */
 function msg(
@@ -207,9 +205,9 @@ export class Raft {
   }
 
   /** Logs a broken invariant and throws (etcd panics). */
-  panic(text: string): never {
+  panic(text: string, cause?: unknown): never {
     this.logger.panic(text);
-    throw new RaftFatalError(text);
+    throw new RaftFatalError(text, cause === undefined ? undefined : { cause });
   }
 
   /** True when a leader is known. */
@@ -320,7 +318,8 @@ export class Raft {
         );
         return false;
       }
-      throw e;
+      if (isRaftFatal(e)) throw e;
+      return this.panic(`failed to get snapshot for ${hex(to)}: ${(e as Error).message}`, e);
     }
     if (snapshot.metadata.index === 0) this.panic('need non-empty snapshot');
     const sindex = snapshot.metadata.index;

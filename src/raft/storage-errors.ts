@@ -4,10 +4,11 @@
  * codes. Raft handles the first three itself; any other error a Storage throws is fatal.
  */
 import { RaftwireError } from '../errors/index.js';
+import { RaftErrorCode } from './errors.js';
 
 /** `lo` (or the compaction index) predates the last snapshot. */
 export class ErrCompacted extends RaftwireError {
-  static readonly code = 'RAFTWIRE_RAFT_COMPACTED';
+  static readonly code = RaftErrorCode.COMPACTED;
   constructor() {
     super(ErrCompacted.code, 'requested index is unavailable due to compaction');
   }
@@ -15,7 +16,7 @@ export class ErrCompacted extends RaftwireError {
 
 /** A snapshot was requested or applied at an index not newer than the existing snapshot. */
 export class ErrSnapOutOfDate extends RaftwireError {
-  static readonly code = 'RAFTWIRE_RAFT_SNAP_OUT_OF_DATE';
+  static readonly code = RaftErrorCode.SNAP_OUT_OF_DATE;
   constructor() {
     super(ErrSnapOutOfDate.code, 'requested index is older than the existing snapshot');
   }
@@ -23,7 +24,7 @@ export class ErrSnapOutOfDate extends RaftwireError {
 
 /** The requested entries are not (yet) available. */
 export class ErrUnavailable extends RaftwireError {
-  static readonly code = 'RAFTWIRE_RAFT_UNAVAILABLE';
+  static readonly code = RaftErrorCode.UNAVAILABLE;
   constructor() {
     super(ErrUnavailable.code, 'requested entry at index is unavailable');
   }
@@ -31,7 +32,7 @@ export class ErrUnavailable extends RaftwireError {
 
 /** The snapshot is being prepared; raft skips sending it and retries later. */
 export class ErrSnapshotTemporarilyUnavailable extends RaftwireError {
-  static readonly code = 'RAFTWIRE_RAFT_SNAPSHOT_TEMPORARILY_UNAVAILABLE';
+  static readonly code = RaftErrorCode.SNAPSHOT_TEMPORARILY_UNAVAILABLE;
   constructor() {
     super(ErrSnapshotTemporarilyUnavailable.code, 'snapshot is temporarily unavailable');
   }

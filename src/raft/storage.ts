@@ -13,8 +13,8 @@ import {
   newSnapshot,
   type Snapshot,
 } from '../raftpb/index.js';
+import { RaftFatalError } from './errors.js';
 import { ErrCompacted, ErrSnapOutOfDate, ErrUnavailable } from './storage-errors.js';
-import { raftFatal } from './tracker/fatal.js';
 
 export {
   ErrCompacted,
@@ -148,7 +148,7 @@ export class MemoryStorage implements Storage {
     const offset = this.#ents[0]!.index;
     if (lo <= offset) throw new ErrCompacted();
     if (hi > this.#lastIndex() + 1) {
-      throw raftFatal(`entries' hi(${hi}) is out of bound lastindex(${this.#lastIndex()})`);
+      throw new RaftFatalError(`entries' hi(${hi}) is out of bound lastindex(${this.#lastIndex()})`);
     }
     // Only the dummy entry: nothing is available.
     if (this.#ents.length === 1) throw new ErrUnavailable();
@@ -207,7 +207,7 @@ export class MemoryStorage implements Storage {
     if (i <= this.#snapshot.metadata.index) throw new ErrSnapOutOfDate();
     const offset = this.#ents[0]!.index;
     if (i > this.#lastIndex())
-      throw raftFatal(`snapshot ${i} is out of bound lastindex(${this.#lastIndex()})`);
+      throw new RaftFatalError(`snapshot ${i} is out of bound lastindex(${this.#lastIndex()})`);
     const snap = this.#snapshot;
     snap.metadata.index = i;
     snap.metadata.term = this.#ents[i - offset]!.term;
@@ -226,7 +226,7 @@ export class MemoryStorage implements Storage {
     const offset = this.#ents[0]!.index;
     if (compactIndex <= offset) throw new ErrCompacted();
     if (compactIndex > this.#lastIndex()) {
-      throw raftFatal(`compact ${compactIndex} is out of bound lastindex(${this.#lastIndex()})`);
+      throw new RaftFatalError(`compact ${compactIndex} is out of bound lastindex(${this.#lastIndex()})`);
     }
     const i = compactIndex - offset;
     const at = this.#ents[i]!;
@@ -249,7 +249,9 @@ export class MemoryStorage implements Storage {
     const start = first > firstNew ? first - firstNew : 0; // skip the compacted part
     const offset = firstNew + start - this.#ents[0]!.index;
     if (offset > this.#ents.length) {
-      throw raftFatal(`missing log entry [last: ${this.#lastIndex()}, append at: ${firstNew + start}]`);
+      throw new RaftFatalError(
+        `missing log entry [last: ${this.#lastIndex()}, append at: ${firstNew + start}]`,
+      );
     }
     // Truncating builds a new array so earlier entries() results stay intact.
     const ents = offset < this.#ents.length ? this.#ents.slice(0, offset) : this.#ents;

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isRaftwireError } from '../../src/errors/index.js';
+import { isRaftwireError, RaftwireError } from '../../src/errors/index.js';
 import type { Config } from '../../src/raft/config.js';
 import { DefaultLogger } from '../../src/raft/logger.js';
 import { type IntervalTimer, Node } from '../../src/raft/node.js';
@@ -115,6 +115,41 @@ function singleNode(fields: Partial<Config> = {}, timer = new FakeTimer()) {
   const storage = new MemoryStorage();
   const node = Node.start({ config: config(storage, fields), timer, tickMs: 100 }, [{ id: 1n }]);
   return { storage, node, timer, app: new App(node, storage) };
+}
+
+/** A MemoryStorage whose `snapshot()` and `term()` fail on demand, as a broken disk would. */
+class FailingStorage extends MemoryStorage {
+  snapshotError: unknown = undefined;
+  termError: unknown = undefined;
+  override snapshot() {
+    if (this.snapshotError !== undefined) throw this.snapshotError;
+    return super.snapshot();
+  }
+  override term(i: number): number {
+    if (this.termError !== undefined) throw this.termError;
+    return super.term(i);
+  }
+}
+
+/** Checks everything a user of a Node stopped by `fatal` can observe. */
+async function assertSurfaced(
+  node: Node,
+  fatal: unknown,
+  reported: unknown[],
+  streamNext: Promise<IteratorResult<Ready>>,
+): Promise<void> {
+  assert.equal(node.stopped, true);
+  assert.equal(node.error, fatal);
+  assert.deepEqual(reported, [fatal], 'onError got the error once');
+  await assert.rejects(streamNext, (e) => e === fatal);
+  await assert.rejects(
+    node.propose(enc('late')),
+    (e) => isRaftwireError(e, 'RAFTWIRE_RAFT_STOPPED') && (e as Error).cause === fatal,
+  );
+  assert.throws(
+    () => node.step(newMessage({ type: MessageType.MsgHeartbeat, from: 2n, to: 1n, term: 9 })),
+    (e) => isRaftwireError(e, 'RAFTWIRE_RAFT_STOPPED') && (e as Error).cause === fatal,
+  );
 }
 
 describe('Node', () => {
@@ -488,7 +523,7 @@ describe('Node', () => {
       },
       [{ id: 1n }],
     );
-    assert.throws(() => node?.ready(), RangeError);
+    assert.throws(() => node?.ready(), { code: 'RAFTWIRE_RAFT_USAGE' });
     const p = node.propose(enc('cb'));
     // The bootstrap conf change must be applied (first Ready) before the node may campaign.
     await settle();
@@ -522,7 +557,7 @@ describe('Node', () => {
     const node = Node.start({ config: config(storage, { asyncStorageWrites: true }) }, [{ id: 1n }]);
     const it = node.ready();
     const applied: string[] = [];
-    assert.throws(() => node.advance(), RangeError);
+    assert.throws(() => node.advance(), { code: 'RAFTWIRE_RAFT_USAGE' });
     /** Handles Readys, doing the local append/apply work inline, until there is none. */
     const rounds = async () => {
       for (;;) {
@@ -555,5 +590,95 @@ describe('Node', () => {
     assert.deepEqual(applied, ['async']);
     assert.equal(storage.lastIndex(), 3);
     node.stop();
+  });
+
+  test('a storage failure while stepping stops the node and reaches its user (never swallowed)', async () => {
+    // A leader of {1, 2} whose Storage fails with a raftwire error of another area when raft needs
+    // the snapshot for a lagging follower: raft makes it fatal, and the Node surfaces it.
+    const storage = new FailingStorage();
+    storage.applySnapshot(newSnapshot({ index: 5, term: 1, confState: newConfState({ voters: [1n, 2n] }) }));
+    storage.setHardState(newHardState({ term: 1, commit: 5 }));
+    const reported: unknown[] = [];
+    const timer = new FakeTimer();
+    const node = Node.restart({
+      config: config(storage),
+      timer,
+      tickMs: 100,
+      onError: (e) => reported.push(e),
+    });
+    const app = new App(node, storage);
+    await node.campaign();
+    await app.drain();
+    node.step(newMessage({ type: MessageType.MsgVoteResp, from: 2n, to: 1n, term: 2 }));
+    await app.drain();
+    assert.equal(node.status().softState.raftState, StateType.StateLeader);
+    const streamNext = app.it.next();
+    const diskError = new RaftwireError('RAFTWIRE_WAL_FAILED', 'wal: refusing writes after an fsync failure');
+    storage.snapshotError = diskError;
+    // Follower 2 has nothing: raft must send it the snapshot, and reading it fails.
+    let thrown: unknown;
+    assert.throws(
+      () =>
+        node.step(
+          newMessage({ type: MessageType.MsgAppResp, from: 2n, to: 1n, term: 2, index: 5, reject: true }),
+        ),
+      (e) => {
+        thrown = e;
+        return isRaftwireError(e, 'RAFTWIRE_RAFT_FATAL') && (e as Error).cause === diskError;
+      },
+    );
+    await assertSurfaced(node, thrown, reported, streamNext);
+    assert.equal(timer.callbacks.size, 0, 'the tick timer is cleared');
+  });
+
+  test('a fatal error on a timer tick stops the node without throwing into the timer', async () => {
+    const storage = new FailingStorage();
+    const reported: unknown[] = [];
+    const timer = new FakeTimer();
+    const node = Node.start(
+      { config: config(storage), timer, tickMs: 100, onError: (e) => reported.push(e) },
+      [{ id: 1n }, { id: 2n }],
+    );
+    const app = new App(node, storage);
+    await app.drain();
+    const streamNext = app.it.next();
+    const diskError = new Error('EIO: i/o error, read');
+    storage.termError = diskError;
+    // The election timeout makes the node campaign: its MsgVote carries the last term, read from Storage.
+    assert.doesNotThrow(() => timer.fire(3 * 10));
+    const fatal = node.error;
+    assert.ok(isRaftwireError(fatal, 'RAFTWIRE_RAFT_FATAL'));
+    assert.equal((fatal as Error).cause, diskError);
+    await assertSurfaced(node, fatal, reported, streamNext);
+  });
+
+  test('a fatal error ends the Ready stream with the error once, then done', async () => {
+    const storage = new FailingStorage();
+    const timer = new FakeTimer();
+    const node = Node.start({ config: config(storage), timer, tickMs: 100 }, [{ id: 1n }, { id: 2n }]);
+    const app = new App(node, storage);
+    await app.drain();
+    storage.termError = new Error('EIO');
+    timer.fire(3 * 10);
+    assert.equal(node.stopped, true);
+    await assert.rejects(app.it.next(), (e) => e === node.error);
+    assert.deepEqual(await app.it.next(), { done: true, value: undefined });
+  });
+
+  test('misuse throws RAFTWIRE_RAFT_USAGE or RAFTWIRE_RAFT_CONFIG and leaves the node running', async () => {
+    const storage = new MemoryStorage();
+    assert.throws(() => Node.start({ config: config(storage), tickMs: 0 }, [{ id: 1n }]), {
+      code: 'RAFTWIRE_RAFT_CONFIG',
+    });
+    assert.throws(() => Node.start({ config: config(storage) }, []), { code: 'RAFTWIRE_RAFT_BOOTSTRAP' });
+    const node = Node.start({ config: config(storage) }, [{ id: 1n }]);
+    const it = node.ready();
+    assert.throws(() => node.ready(), { code: 'RAFTWIRE_RAFT_USAGE' });
+    const first = it.next();
+    await assert.rejects(it.next(), { code: 'RAFTWIRE_RAFT_USAGE' });
+    assert.equal(node.stopped, false);
+    assert.equal((await first).done, false);
+    node.stop();
+    assert.equal(node.error, undefined);
   });
 });

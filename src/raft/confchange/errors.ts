@@ -1,15 +1,15 @@
 /** The error of a refused configuration change. */
 import { RaftwireError } from '../../errors/index.js';
-
-/** Code of {@link ConfChangeError}. */
-export const CONF_CHANGE_ERROR_CODE = 'RAFTWIRE_RAFT_CONF_CHANGE';
+import { RaftErrorCode } from '../errors.js';
 
 /**
- * A configuration change that cannot be applied (etcd's confchange errors, same message text:
- * `config is already joint`, `removed all voters`, …). Raft treats it as fatal, as etcd panics.
+ * A configuration change that cannot be applied (code `RAFTWIRE_RAFT_CONF_CHANGE`; etcd's
+ * confchange errors, same message text: `config is already joint`, `removed all voters`, …).
+ * The Changer refuses without changing anything; etcd's raft panics on it when applying a
+ * committed change, and raftwire's Node stops with it (see docs/raft.md).
  */
 export class ConfChangeError extends RaftwireError {
   constructor(message: string) {
-    super(CONF_CHANGE_ERROR_CODE, message);
+    super(RaftErrorCode.CONF_CHANGE, message);
   }
 }

@@ -1,5 +1,5 @@
 /** The leader's sliding window of MsgApps in flight to one follower (etcd's `tracker.Inflights`). */
-import { raftFatal } from './fatal.js';
+import { RaftFatalError } from '../errors.js';
 
 /**
  * A ring buffer of the last entry index of each MsgApp in flight, with the payload bytes each
@@ -47,7 +47,7 @@ export class Inflights {
    * added in increasing order; adding to a full window is a fatal error (check {@link full} first).
    */
   add(index: number, bytes: number): void {
-    if (this.full()) throw raftFatal('cannot add into a Full inflights');
+    if (this.full()) throw new RaftFatalError('cannot add into a Full inflights');
     let next = this.#start + this.#count;
     if (next >= this.#size) next -= this.#size;
     if (next >= this.#index.length) this.#grow();

@@ -1,5 +1,5 @@
 /** A follower's replication progress as the leader sees it (etcd's `tracker.Progress`). */
-import { raftFatal } from './fatal.js';
+import { RaftFatalError } from '../errors.js';
 import type { Inflights } from './inflights.js';
 import { ProgressStateType, progressStateName } from './state.js';
 
@@ -117,7 +117,7 @@ export class Progress {
         if (entries > 0) this.msgAppFlowPaused = true;
         break;
       default:
-        throw raftFatal(`sending append in unhandled state ${progressStateName(this.state)}`);
+        throw new RaftFatalError(`sending append in unhandled state ${progressStateName(this.state)}`);
     }
   }
 
@@ -179,7 +179,7 @@ export class Progress {
       case ProgressStateType.StateSnapshot:
         return true;
       default:
-        throw raftFatal('unexpected state');
+        throw new RaftFatalError('unexpected state');
     }
   }
 

@@ -10,7 +10,6 @@
 import { isRaftwireError } from '../../../src/errors/index.js';
 import type { Config } from '../../../src/raft/config.js';
 import { NO_LIMIT } from '../../../src/raft/config.js';
-import { RaftFatalError } from '../../../src/raft/errors.js';
 import { RawNode } from '../../../src/raft/rawnode.js';
 import { MemoryStorage, type Storage } from '../../../src/raft/storage.js';
 import { describeReady, isLocalMsgTarget } from '../../../src/raft/util.js';
@@ -103,7 +102,7 @@ function isLocalMsg(m: Message): boolean {
 
 /** Errors raft reports to its caller (printed like Go prints the returned error). */
 export function isReportedError(e: unknown): e is Error {
-  return isRaftwireError(e) && !(e instanceof RaftFatalError);
+  return isRaftwireError(e) && e.code !== 'RAFTWIRE_RAFT_FATAL';
 }
 
 /** The environment. */
