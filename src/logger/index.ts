@@ -3,7 +3,15 @@
  * accept. A pino logger satisfies it as it is; `createLogger` makes one. Field keys follow etcd's zap
  * keys (`local-member-id`, `remote-peer-id`, `stream-reader-type`) so operators' greps still match.
  */
-import pino from 'pino';
+import { createRequire } from 'node:module';
+
+/**
+ * pino is loaded on the first `createLogger` call, not on import: areas that only take a Logger
+ * (raftwire/wal, raftwire/snap, …) must not pay for loading it. pino is CommonJS, so a synchronous
+ * `require` keeps `createLogger` synchronous.
+ */
+const requirePino = (): typeof import('pino') =>
+  createRequire(import.meta.url)('pino') as typeof import('pino');
 
 export type LogFields = Record<string, unknown>;
 
@@ -34,6 +42,7 @@ export interface CreateLoggerOptions {
 
 /** A pino logger writing NDJSON synchronously (tests and the CLI see every line before exit). */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const pino = requirePino();
   return pino(
     { level: options.level ?? 'info', base: null },
     pino.destination({ fd: options.fd ?? 2, sync: true }),

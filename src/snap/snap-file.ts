@@ -6,6 +6,8 @@
  * `data` only when non-nil (tag 0x12), nothing else. The decoder accepts what gogo accepts:
  * fields in any order, unknown fields skipped, the CRC varint truncated to its low 32 bits.
  */
+
+import { crc32c } from '../crc32c/index.js';
 import {
   decodeSnapshot,
   encodeSnapshot,
@@ -14,7 +16,6 @@ import {
   sizeLen,
   writeU53,
 } from '../raftpb/index.js';
-import { crc32c } from '../wal/index.js';
 import { SnapFileError } from './errors.js';
 
 const TAG_CRC = 0x08;

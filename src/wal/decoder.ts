@@ -8,7 +8,7 @@
  * - any other CRC mismatch, undecodable record, oversized record or unknown record type is a hard
  *   error naming the file and the offset.
  */
-import { crc32cUpdate } from './crc32c.js';
+import { crc32cUpdate } from '../crc32c/index.js';
 import { WalErrorCode, WalRecordError } from './errors.js';
 import { FRAME_HEADER_BYTES, isTornBody, MAX_RECORD_BYTES, readFrameHeader } from './framing.js';
 import { decodeRecord, RecordType, type WalRecord } from './walpb.js';

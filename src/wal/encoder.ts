@@ -3,9 +3,10 @@
  * chain: each record's crc is the chain continued over its data (etcd's encoder.encode). A whole
  * batch goes into one buffer, written with one write call.
  */
+
+import { crc32cUpdate } from '../crc32c/index.js';
 import type { Entry, HardState } from '../raftpb/index.js';
 import { sizeLen, sizeU53, writeEntry, writeHardState, writeU53 } from '../raftpb/index.js';
-import { crc32cUpdate } from './crc32c.js';
 import { FRAME_HEADER_BYTES, writeFrameHeader } from './framing.js';
 import type { WalSnapshot } from './walpb.js';
 import { RecordType, writeWalSnapshot } from './walpb.js';

@@ -2,7 +2,6 @@
  * raftwire/wal: etcd 3.4's write-ahead log, byte-compatible with etcd's Go `wal` package.
  * See docs/wal.md.
  */
-export { crc32c, crc32cUpdate } from './crc32c.js';
 export type { ScannedRecord, SegmentScan, SegmentStop } from './decoder.js';
 export { scanSegment } from './decoder.js';
 export { LOCK_FILE_NAME } from './dir-lock.js';

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { crc32c } from '../../src/crc32c/index.js';
 import { encodeSnapshot, newSnapshot, type Snapshot } from '../../src/raftpb/index.js';
 import { decodeSnapFile, encodeSnapFile, encodeSnapRecord, SnapFileError } from '../../src/snap/index.js';
-import { crc32c } from '../../src/wal/index.js';
 
 const id = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const ids = fc.array(id, { maxLength: 5 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { crc32c } from '../../src/crc32c/index.js';
 import { encodeSnapshot, newConfState, newSnapshot } from '../../src/raftpb/index.js';
 import {
   decodeSnapFile,
@@ -8,7 +9,6 @@ import {
   encodeSnapRecord,
   SnapFileError,
 } from '../../src/snap/index.js';
-import { crc32c } from '../../src/wal/index.js';
 import { fromHex, toHex } from '../support/hex.js';
 
 const sample = newSnapshot({

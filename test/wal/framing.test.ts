@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { crc32c } from '../../src/crc32c/index.js';
 import { isRaftwireError } from '../../src/errors/index.js';
 import {
-  crc32c,
   decodeRecord,
   decodeWalSnapshot,
   encodeRecord,

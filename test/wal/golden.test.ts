@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { crc32c } from '../../src/crc32c/index.js';
 import { EntryType } from '../../src/raftpb/index.js';
-import { crc32c, encodeRecord, Wal, walName } from '../../src/wal/index.js';
+import { encodeRecord, Wal, walName } from '../../src/wal/index.js';
 import { fromHex, toHex } from '../support/hex.js';
 import { plain, tempRoot } from './helpers.js';
 

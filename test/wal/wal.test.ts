@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { crc32c } from '../../src/crc32c/index.js';
 import { isRaftwireError } from '../../src/errors/index.js';
 import { decodeEntry } from '../../src/raftpb/index.js';
 import {
-  crc32c,
   LOCK_FILE_NAME,
   RecordType,
   scanSegment,

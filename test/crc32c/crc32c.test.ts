@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { crc32c, crc32cUpdate } from '../../src/wal/index.js';
+import { crc32c, crc32cUpdate } from '../../src/crc32c/index.js';
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
