@@ -1,42 +1,33 @@
 /**
  * raftwire/raft: etcd raft's consensus core (etcd-io/raft v3.6 semantics on etcd 3.4's wire).
- * Applications drive a RawNode (or the async Node); see docs/raft.md.
+ * Applications drive a RawNode (synchronous, etcd's RawNode) or a Node (asynchronous, etcd's
+ * Node) over a Storage; see docs/raft.md.
+ *
+ * This door exports what applications need, and nothing else: everything here keeps its
+ * documented meaning across patch and minor releases. The state machine's internals (`Raft`,
+ * `RaftLog`, `Unstable`, the quorum, tracker and confchange packages) are not part of the API;
+ * tests and tools import them by path (`src/raft/raft.js`, …).
  */
-export type { ChangerTracker, ConfChangeResult } from './confchange/index.js';
-export {
-  Changer,
-  ConfChangeError,
-  describeChanges,
-  restore,
-  toConfChangeSingle,
-} from './confchange/index.js';
-export type { Config, ValidConfig } from './config.js';
-export { NO_LIMIT, ReadOnlyOption, validateConfig } from './config.js';
+
+export { ConfChangeError } from './confchange/index.js';
+export type { Config } from './config.js';
+export { NO_LIMIT, ReadOnlyOption } from './config.js';
 export {
   BootstrapError,
+  isRaftFatal,
+  NodeStoppedError,
   ProposalDroppedError,
   RaftConfigError,
+  RaftErrorCode,
   RaftFatalError,
+  RaftUsageError,
   StepLocalMsgError,
   StepPeerNotFoundError,
 } from './errors.js';
-export { newLog, RaftLog } from './log.js';
-export { Unstable } from './log-unstable.js';
 export type { DefaultLoggerOptions, RaftLogger, RaftLogLevel } from './logger.js';
 export { DefaultLogger, DiscardLogger, discardLogger, raftLoggerFrom } from './logger.js';
 export type { Clock, IntervalTimer, NodeOptions, ProposeOptions } from './node.js';
-export { Node, NodeStoppedError } from './node.js';
-export type { AckedIndexer } from './quorum/index.js';
-export {
-  formatIndex,
-  INDEX_INFINITY,
-  JointConfig,
-  MajorityConfig,
-  mapAckIndexer,
-  VoteResult,
-  voteResultName,
-} from './quorum/index.js';
-export { CampaignType, confChangeToMsg, confStatesEquivalent, Raft } from './raft.js';
+export { Node } from './node.js';
 export type { Peer, Ready, SoftState } from './rawnode.js';
 export { ProgressType, RawNode, SnapshotStatus } from './rawnode.js';
 export type { ReadState } from './read-only.js';
@@ -50,27 +41,6 @@ export {
   ErrUnavailable,
   MemoryStorage,
 } from './storage.js';
-export type { ProgressInit } from './tracker/index.js';
-export {
-  Inflights,
-  Progress,
-  ProgressMap,
-  ProgressStateType,
-  ProgressTracker,
-  progressStateName,
-  TrackerConfig,
-} from './tracker/index.js';
-export {
-  describeReady,
-  describeSoftState,
-  entsSize,
-  goFormatConfChange,
-  isLocalMsg,
-  isLocalMsgTarget,
-  isResponseMsg,
-  limitSize,
-  mustSync,
-  payloadSize,
-  payloadsSize,
-  voteRespMsgType,
-} from './util.js';
+export type { Inflights, Progress, TrackerConfig } from './tracker/index.js';
+export { ProgressStateType, progressStateName } from './tracker/index.js';
+export { describeReady, describeSoftState, isLocalMsg, isLocalMsgTarget, isResponseMsg } from './util.js';

@@ -109,7 +109,12 @@ interface ReadyWaiter {
 const DEFAULT_MAX_PENDING = 4096;
 const DEFAULT_DROP_LOG_INTERVAL_MS = 1000;
 
-/** An asynchronous raft node for applications. */
+/**
+ * An asynchronous raft node for applications (etcd's Node). Guarantees: a proposal's promise
+ * settles exactly once (accepted by raft, refused, aborted, or the Node stopped); a Ready is handed
+ * out only after the previous one was advanced (classic mode); an error never disappears — what
+ * stops the Node is reported as the module comment says; `stop()` leaves no timer or waiter behind.
+ */
 export class Node {
   /**
    * The driven RawNode, for reading its state (status, tests). Calling ready/advance/step on it

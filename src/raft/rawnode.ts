@@ -36,9 +36,11 @@ import { type BasicStatus, getBasicStatus, getStatus, type StateType, type Statu
 import type { Progress } from './tracker/progress.js';
 import { entsSize, isLocalMsg, isLocalMsgTarget, isResponseMsg, mustSync } from './util.js';
 
-/** Volatile state: the leader as this node knows it, and its role. */
+/** Volatile state: the leader as this node knows it, and its role. Never persisted. */
 export interface SoftState {
+  /** The leader this node knows of (full 64-bit ID), or 0n (NONE) when none. */
   lead: bigint;
+  /** This node's role. */
   raftState: StateType;
 }
 
@@ -62,13 +64,15 @@ export interface Ready {
   mustSync: boolean;
 }
 
-/** A member of the initial configuration for RawNode.bootstrap. */
+/** A member of the initial configuration for RawNode.bootstrap / Node.start. */
 export interface Peer {
+  /** The member's full 64-bit ID (never 0). */
   id: bigint;
+  /** Carried as the bootstrap ConfChange's `context` (etcd puts the member's JSON there). */
   context?: Uint8Array | undefined;
 }
 
-/** Outcome of a snapshot transfer, reported with reportSnapshot. */
+/** Outcome of a snapshot transfer, reported with reportSnapshot (etcd's values). */
 export const SnapshotStatus = {
   SnapshotFinish: 1,
   SnapshotFailure: 2,
@@ -76,7 +80,7 @@ export const SnapshotStatus = {
 /** One of SnapshotStatus's values. */
 export type SnapshotStatus = (typeof SnapshotStatus)[keyof typeof SnapshotStatus];
 
-/** Kind of replica visited by withProgress. */
+/** Kind of replica visited by withProgress (etcd's values). */
 export const ProgressType = {
   ProgressTypePeer: 0,
   ProgressTypeLearner: 1,
@@ -107,9 +111,19 @@ function base(type: MessageType, to: bigint, from: bigint): Message {
   };
 }
 
-/** A thread-unsafe raft node driven synchronously by the application. */
+/**
+ * A raft node driven synchronously by the application (etcd's RawNode, v3.6 semantics).
+ *
+ * Guarantees: RawNode does no I/O and keeps no timer; every effect is in the Readys it hands out.
+ * Refusals (`RAFTWIRE_RAFT_PROPOSAL_DROPPED`, `…_STEP_LOCAL_MSG`, `…_STEP_PEER_NOT_FOUND`) change
+ * nothing. `RAFTWIRE_RAFT_FATAL` (where etcd panics) and any error a Storage throws other than its
+ * documented ones leave the instance unusable: stop using it.
+ */
 export class RawNode {
-  /** The state machine (internal; exposed for tests and the interaction harness). */
+  /**
+   * The state machine. Internal: not part of the API (its shape changes without notice); exposed
+   * for tests and the interaction harness.
+   */
   readonly raft: Raft;
   readonly asyncStorageWrites: boolean;
   #prevSoftSt: SoftState;

@@ -8,7 +8,7 @@ import type { Progress } from './tracker/progress.js';
 import { progressStateName } from './tracker/state.js';
 import type { TrackerConfig } from './tracker/tracker.js';
 
-/** The role of a node. */
+/** The role of a node (etcd's StateType values). */
 export const StateType = {
   StateFollower: 0,
   StateCandidate: 1,
@@ -25,16 +25,24 @@ export function stateTypeName(s: StateType): string {
   return stateNames[s] ?? String(s);
 }
 
-/** Basic information about a raft peer; cheap to build. */
+/** Basic information about a raft peer; cheap to build; a copy. */
 export interface BasicStatus {
+  /** This node's ID. */
   id: bigint;
+  /** Term, vote and commit index. */
   hardState: HardState;
+  /** Leader and role. */
   softState: SoftState;
+  /** The highest index the application reported applied. */
   applied: number;
+  /** The node leadership is being transferred to, or 0n. */
   leadTransferee: bigint;
 }
 
-/** BasicStatus plus the configuration and, on a leader only, every peer's Progress (copies). */
+/**
+ * BasicStatus plus the configuration and, on a leader only, every peer's Progress. Copies: changing
+ * them does not affect raft. `Progress` and `TrackerConfig` are exported as types only, for reading.
+ */
 export interface Status extends BasicStatus {
   config: TrackerConfig;
   progress: Map<bigint, Progress>;

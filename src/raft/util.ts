@@ -61,12 +61,12 @@ export function isLocalMsg(t: MessageType): boolean {
   return localMsgs[t] === true;
 }
 
-/** True for response types (refused from nodes without Progress). */
+/** True for response types (etcd's IsResponseMsg: refused from nodes without Progress). */
 export function isResponseMsg(t: MessageType): boolean {
   return responseMsgs[t] === true;
 }
 
-/** True for the IDs of the local append and apply threads. */
+/** True for the IDs of the local append and apply threads (async storage writes' message targets). */
 export function isLocalMsgTarget(id: bigint): boolean {
   return id === LOCAL_APPEND_THREAD || id === LOCAL_APPLY_THREAD;
 }
@@ -119,7 +119,7 @@ export function mustSync(st: HardState, prev: HardState, entsnum: number): boole
   return entsnum !== 0 || st.vote !== prev.vote || st.term !== prev.term;
 }
 
-/** `Lead:1 State:StateLeader` (etcd's DescribeSoftState). */
+/** `Lead:1 State:StateLeader`: etcd's DescribeSoftState text, for log lines. */
 export function describeSoftState(ss: SoftState): string {
   return `Lead:${ss.lead} State:${stateTypeName(ss.raftState)}`;
 }
@@ -133,7 +133,10 @@ function describeReadStates(rs: readonly ReadState[]): string {
   return `[${rs.map((r) => `{${r.index} ${goBytes(r.requestCtx)}}`).join(' ')}]`;
 }
 
-/** etcd's DescribeReady: every non-empty part of a Ready, or `<empty Ready>`. */
+/**
+ * etcd's DescribeReady text: every non-empty part of a Ready, or `<empty Ready>`, for log lines
+ * (entries printed with `f`, or as etcd prints them by default).
+ */
 export function describeReady(rd: Ready, f?: EntryFormatter): string {
   let buf = '';
   if (rd.softState !== undefined) buf += `${describeSoftState(rd.softState)}\n`;
