@@ -1,5 +1,6 @@
 /** Helpers around conf changes, with the semantics of etcd raftpb's confchange.go. */
 import { RaftwireError } from '../errors/index.js';
+import { RaftpbErrorCode } from './errors.js';
 import {
   type ConfChange,
   type ConfChangeSingle,
@@ -33,7 +34,7 @@ export function confChangeEnterJoint(cc: ConfChangeV2): { autoLeave: boolean } |
     case ConfChangeTransition.ConfChangeTransitionJointExplicit:
       return { autoLeave: false };
     default:
-      throw new RaftwireError('RAFTWIRE_RAFTPB_UNKNOWN_TRANSITION', `unknown transition: ${cc.transition}`);
+      throw new RaftwireError(RaftpbErrorCode.UNKNOWN_TRANSITION, `unknown transition: ${cc.transition}`);
   }
 }
 
@@ -62,9 +63,9 @@ export function confChangesFromString(s: string): ConfChangeSingle[] {
     const type = { v: 0, r: 1, u: 2, l: 3 }[tok[0] ?? ''] as ConfChangeType | undefined;
     const digits = tok.slice(1);
     if (type === undefined)
-      throw new RaftwireError('RAFTWIRE_RAFTPB_CONF_CHANGE_STRING', `unknown input: ${tok}`);
+      throw new RaftwireError(RaftpbErrorCode.CONF_CHANGE_STRING, `unknown input: ${tok}`);
     if (!/^\d+$/.test(digits))
-      throw new RaftwireError('RAFTWIRE_RAFTPB_CONF_CHANGE_STRING', `invalid node ID in ${tok}`);
+      throw new RaftwireError(RaftpbErrorCode.CONF_CHANGE_STRING, `invalid node ID in ${tok}`);
     out.push({ type, nodeId: BigInt(digits) });
   }
   return out;

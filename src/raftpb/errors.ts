@@ -29,6 +29,17 @@ export class RaftpbDecodeError extends RaftwireError {
 }
 
 /**
+ * The encoder wrote a different number of bytes than its size function computed: a bug in
+ * raftwire, never caused by the input (every encoding is tested against its size).
+ */
+export class RaftpbSizeMismatchError extends RaftwireError {
+  static readonly code = 'RAFTWIRE_RAFTPB_SIZE_MISMATCH';
+  constructor(written: number, computed: number) {
+    super(RaftpbSizeMismatchError.code, `raftpb: encoder wrote ${written} bytes, size() said ${computed}`);
+  }
+}
+
+/**
  * Thrown by the encoder and size functions for a value that cannot be represented: a term or
  * index that is negative, fractional or above 2^53-1, or an ID outside 0..2^64-1.
  */
@@ -38,3 +49,22 @@ export class RaftpbRangeError extends RaftwireError {
     super(RaftpbRangeError.code, `raftpb: ${field} = ${String(value)} is out of range`);
   }
 }
+
+/** The codes of raftpb's errors, one per failure a caller may branch on (docs/raftpb.md). */
+export const RaftpbErrorCode = {
+  /** Malformed bytes ({@link RaftpbDecodeError}, with `reason` and `offset`). */
+  DECODE: RaftpbDecodeError.code,
+  /** A value that cannot be encoded ({@link RaftpbRangeError}). */
+  RANGE: RaftpbRangeError.code,
+  /** The encoder disagreed with its size function: a raftwire bug ({@link RaftpbSizeMismatchError}). */
+  SIZE_MISMATCH: RaftpbSizeMismatchError.code,
+  /** `parseId` of a string that is not 1–16 hex digits (`InvalidIdError`). */
+  INVALID_ID: 'RAFTWIRE_INVALID_ID',
+  /** `confChangeEnterJoint` of a transition etcd does not know. */
+  UNKNOWN_TRANSITION: 'RAFTWIRE_RAFTPB_UNKNOWN_TRANSITION',
+  /** `confChangesFromString` of malformed text. */
+  CONF_CHANGE_STRING: 'RAFTWIRE_RAFTPB_CONF_CHANGE_STRING',
+} as const;
+
+/** One of raftpb's error codes. */
+export type RaftpbErrorCode = (typeof RaftpbErrorCode)[keyof typeof RaftpbErrorCode];

@@ -3,17 +3,20 @@
  * `strconv.FormatUint(id, 16)` writes it; parsing accepts what `strconv.ParseUint(s, 16, 64)` does.
  */
 import { RaftwireError } from '../errors/index.js';
+import { RaftpbErrorCode, RaftpbRangeError } from './errors.js';
 import { MAX_U64 } from './wire/varint.js';
 
+/** `parseId` of a string that is not 1 to 16 hex digits (code `RAFTWIRE_INVALID_ID`). */
 export class InvalidIdError extends RaftwireError {
-  static readonly code = 'RAFTWIRE_INVALID_ID';
+  static readonly code = RaftpbErrorCode.INVALID_ID;
   constructor(input: string) {
-    super(InvalidIdError.code, `invalid member ID ${JSON.stringify(input)}: want 1 to 16 hex digits`);
+    super(RaftpbErrorCode.INVALID_ID, `invalid member ID ${JSON.stringify(input)}: want 1 to 16 hex digits`);
   }
 }
 
+/** etcd's text form of a member ID; an ID outside 0..2^64-1 throws `RAFTWIRE_RAFTPB_RANGE`. */
 export function formatId(id: bigint): string {
-  if (id < 0n || id > MAX_U64) throw new RangeError(`member ID ${id} is not a uint64`);
+  if (id < 0n || id > MAX_U64) throw new RaftpbRangeError('member ID', id);
   return id.toString(16);
 }
 

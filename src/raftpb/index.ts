@@ -24,7 +24,7 @@ export {
   NONE,
 } from './describe.js';
 export type { DecodeFailure } from './errors.js';
-export { RaftpbDecodeError, RaftpbRangeError } from './errors.js';
+export { RaftpbDecodeError, RaftpbErrorCode, RaftpbRangeError, RaftpbSizeMismatchError } from './errors.js';
 export {
   decodeConfChange,
   decodeConfChangeSingle,

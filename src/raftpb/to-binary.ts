@@ -6,6 +6,8 @@
  * The `xSize` functions equal gogo's `Size()`: raft's flow control (MaxSizePerMsg, the
  * uncommitted-size limit) depends on them.
  */
+
+import { RaftpbSizeMismatchError } from './errors.js';
 import type {
   ConfChange,
   ConfChangeSingle,
@@ -300,7 +302,7 @@ function encodeWith<T>(size: (v: T) => number, write: (buf: Uint8Array, pos: num
     const n = size(v);
     const buf = allocBytes(n);
     const end = write(buf, 0, v);
-    if (end !== n) throw new Error(`raftpb: encoder wrote ${end} bytes, size() said ${n}`);
+    if (end !== n) throw new RaftpbSizeMismatchError(end, n);
     return buf;
   };
 }

@@ -69,3 +69,25 @@ export class DbSourceError extends RaftwireError {
     super(DbSourceError.code, `snap: ${detail}`);
   }
 }
+
+/** A snapshot term or index that cannot be a file name: negative, fractional or at/above 2^53. */
+export class SnapRangeError extends RaftwireError {
+  static readonly code = 'RAFTWIRE_SNAP_RANGE';
+  constructor(what: string, value: number) {
+    super(SnapRangeError.code, `snap: ${what} ${value} is not a uint64 below 2^53`);
+  }
+}
+
+/** The codes of raftwire/snap's errors, one per failure a caller may branch on (docs/snap.md). */
+export const SnapErrorCode = {
+  NO_SNAPSHOT: NoSnapshotError.code,
+  EMPTY: failureCodes.empty,
+  CRC_MISMATCH: failureCodes['crc-mismatch'],
+  CORRUPT: failureCodes.corrupt,
+  NO_DB_SNAPSHOT: NoDbSnapshotError.code,
+  DB_SOURCE: DbSourceError.code,
+  RANGE: SnapRangeError.code,
+} as const;
+
+/** One of raftwire/snap's error codes. */
+export type SnapErrorCode = (typeof SnapErrorCode)[keyof typeof SnapErrorCode];

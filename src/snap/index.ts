@@ -5,7 +5,14 @@
 
 export type { DbSource } from './db-file.js';
 export type { SnapFileFailure } from './errors.js';
-export { DbSourceError, NoDbSnapshotError, NoSnapshotError, SnapFileError } from './errors.js';
+export {
+  DbSourceError,
+  NoDbSnapshotError,
+  NoSnapshotError,
+  SnapErrorCode,
+  SnapFileError,
+  SnapRangeError,
+} from './errors.js';
 export { dbFileName, parseDbFileName, snapFileName } from './names.js';
 export type { SnapRecord } from './snap-file.js';
 export { decodeSnapFile, decodeSnapRecord, encodeSnapFile, encodeSnapRecord } from './snap-file.js';

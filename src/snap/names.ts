@@ -3,6 +3,7 @@
  * `%016x-%016x.snap` (term, index) for raft snapshots and `%016x.snap.db` (index) for the state
  * machine's database snapshot received from a leader.
  */
+import { SnapRangeError } from './errors.js';
 
 /** Suffix of raft snapshot files. */
 export const SNAP_SUFFIX = '.snap';
@@ -14,8 +15,7 @@ export const BROKEN_SUFFIX = '.broken';
 export const TEMP_SUFFIX = '.tmp';
 
 function hex16(n: number, what: string): string {
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new RangeError(`snap: ${what} ${n} is not a uint64 below 2^53`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new SnapRangeError(what, n);
   return n.toString(16).padStart(16, '0');
 }
 

@@ -4,6 +4,7 @@
  * `nodeWalFs`, is plain `fs/promises`.
  */
 import { open } from 'node:fs/promises';
+import { WalError, WalErrorCode } from './errors.js';
 
 /** An open file, as the WAL uses it (a `FileHandle` satisfies it). */
 export interface WalFile {
@@ -74,7 +75,7 @@ export async function writeFully(
   let done = 0;
   while (done < length) {
     const { bytesWritten } = await file.write(buf, done, length - done, position + done);
-    if (bytesWritten <= 0) throw new Error('write made no progress');
+    if (bytesWritten <= 0) throw new WalError(WalErrorCode.WRITE_FAILED, 'wal: write made no progress');
     done += bytesWritten;
   }
 }

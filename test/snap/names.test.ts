@@ -23,9 +23,10 @@ describe('snap file names', () => {
   });
 
   it('rejects terms and indexes that are negative, fractional or unsafe', () => {
-    assert.throws(() => snapFileName(-1, 1), RangeError);
-    assert.throws(() => snapFileName(1, 1.5), RangeError);
-    assert.throws(() => dbFileName(2 ** 53), RangeError);
+    const range = { code: 'RAFTWIRE_SNAP_RANGE' };
+    assert.throws(() => snapFileName(-1, 1), range);
+    assert.throws(() => snapFileName(1, 1.5), range);
+    assert.throws(() => dbFileName(2 ** 53), range);
   });
 
   it('orders snapshots newest first (term, then index) and keeps only .snap names', () => {
