@@ -4,6 +4,9 @@
  *
  * Cases: MsgApp with 1×64 B entry and with 64×128 B entries, etcd-style 64-bit member IDs.
  * Encode allocates a new buffer per message, as Go's Marshal does; decode builds a new Message.
+ * The same messages also go through the npm libraries the hand-written codec replaced
+ * (protobufjs, @bufbuild/protobuf: see libraries.ts), after checking that the hand codec decodes
+ * their bytes to the same message; their rates are printed beside it (docs/raftpb.md records them).
  *
  *   node dist/bench/raftpb/main.js [--seconds 1] [--reps 3]
  */
@@ -18,6 +21,7 @@ import {
   MessageType,
 } from '../../src/raftpb/index.js';
 import { fmtInt, median, printTable } from '../support/stats.js';
+import { type LibraryCodec, protobufEsCodec, protobufjsCodec } from './libraries.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '1' }, reps: { type: 'string', default: '3' } },
@@ -93,6 +97,44 @@ function runGo(name: CaseName): Record<Op, number> {
   return result;
 }
 
+const LIBS = ['protobufjs', 'protobuf-es'] as const;
+
+/** The libraries' codecs for a case, checked against the hand codec's reading of their bytes. */
+function libraryCodecs(name: CaseName): LibraryCodec[] {
+  const [n, size] = CASES[name];
+  const m = message(n, size);
+  const codecs = [protobufjsCodec(m), protobufEsCodec(m)];
+  for (const c of codecs) {
+    const back = decodeMessage(c.encode());
+    const same =
+      back.to === m.to &&
+      back.from === m.from &&
+      back.commit === m.commit &&
+      back.entries.length === m.entries.length &&
+      back.entries.every(
+        (e, i) => e.index === m.entries[i]?.index && e.data?.length === m.entries[i]?.data?.length,
+      );
+    if (!same) throw new Error(`${c.name}: the hand codec reads its bytes as another message`);
+    if (c.decode(encodeMessage(m)) !== n) throw new Error(`${c.name}: cannot decode the hand codec's bytes`);
+  }
+  return codecs;
+}
+
+function runLibs(name: CaseName): Record<string, number> {
+  const [n, size] = CASES[name];
+  const bytes = encodeMessage(message(n, size));
+  const out: Record<string, number> = {};
+  for (const c of libraryCodecs(name)) {
+    out[`${c.name} encode`] = measure(() => {
+      sink += c.encode().length;
+    });
+    out[`${c.name} decode`] = measure(() => {
+      sink += c.decode(bytes);
+    });
+  }
+  return out;
+}
+
 const samples = new Map<string, number[]>();
 const add = (key: string, v: number) => samples.set(key, [...(samples.get(key) ?? []), v]);
 
@@ -104,6 +146,7 @@ for (let rep = 0; rep < reps; rep++) {
       add(`go ${name} ${op}`, go[op]);
       add(`ts ${name} ${op}`, ts[op]);
     }
+    for (const [k, v] of Object.entries(runLibs(name))) add(`${k} ${name}`, v);
   }
 }
 
@@ -117,3 +160,20 @@ for (const name of Object.keys(CASES) as CaseName[]) {
   }
 }
 printTable(['case', 'op', 'Go ops/s', 'TS ops/s', 'TS/Go'], rows);
+
+console.log(
+  '\nnpm libraries on the same messages, ops/s (hand/lib: how many times faster the hand codec is)',
+);
+const libRows: string[][] = [];
+for (const name of Object.keys(CASES) as CaseName[]) {
+  for (const op of ['encode', 'decode'] as const) {
+    const ts = median(samples.get(`ts ${name} ${op}`)!);
+    const row = [name, op, fmtInt(ts)];
+    for (const lib of LIBS) {
+      const v = median(samples.get(`${lib} ${op} ${name}`)!);
+      row.push(fmtInt(v), (ts / v).toFixed(1));
+    }
+    libRows.push(row);
+  }
+}
+printTable(['case', 'op', 'hand ops/s', 'protobufjs', 'hand/pbjs', 'protobuf-es', 'hand/es'], libRows);
