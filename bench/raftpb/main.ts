@@ -138,6 +138,12 @@ function runLibs(name: CaseName): Record<string, number> {
 const samples = new Map<string, number[]>();
 const add = (key: string, v: number) => samples.set(key, [...(samples.get(key) ?? []), v]);
 
+// Warm-up, not recorded: V8 needs a few hundred thousand calls before the codecs run optimized.
+for (const name of Object.keys(CASES) as CaseName[]) {
+  runTs(name);
+  runLibs(name);
+}
+
 for (let rep = 0; rep < reps; rep++) {
   for (const name of Object.keys(CASES) as CaseName[]) {
     const go = runGo(name);
