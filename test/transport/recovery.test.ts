@@ -33,7 +33,7 @@ describe('recovery', () => {
     await b.close();
   });
 
-  it('a peer restarting on the same address gets its streams back and traffic resumes both ways', async () => {
+  it('a peer restarting on the same address gets its streams back and traffic resumes both ways', async (t) => {
     const [a, b] = await startPair();
     const port = (b.server.address() as AddressInfo).port;
     a.tr.send([hb(2n, 1n, 1)]);
@@ -44,6 +44,11 @@ describe('recovery', () => {
     await new Promise<void>((resolve) => b2.server.close(() => resolve()));
     const server = createPeerServer(b2.tr, { logger: b2.logger });
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    t.after(async () => {
+      await b2.tr.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
     b2.tr.addPeer(1n, [a.url]);
     await waitFor('active again', () => a.tr.activePeers() === 1 && b2.tr.activePeers() === 1);
     await waitFor('delivered to the new incarnation', () => {
@@ -53,9 +58,6 @@ describe('recovery', () => {
     b2.tr.send([hb(1n, 2n, 3)]);
     await waitFor('delivered back', () => a.raft.messages.some((m) => m.commit === 3));
     await a.close();
-    await b2.tr.stop();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
   it('a peer that stops reading its stream loses it to the 5 s write deadline (slow)', async () => {
