@@ -22,10 +22,11 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 20));
 }
 
-it('stop closes every socket, server, timer and file it opened', async () => {
+it('stop closes every socket, server, timer and file it opened', async (t) => {
   await settle();
   const before = resources();
   const dir = await mkdtemp(join(tmpdir(), 'raftwire-leak-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
   const hung = await fakePeer((req) => req.pause());
   const [a, b] = await startPair({ probeIntervalMs: 200 }, { snapshotter: dir, probeIntervalMs: 200 });
   a.tr.addPeer(3n, [hung.url]);
