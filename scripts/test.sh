@@ -15,4 +15,6 @@ if [ ${#files[@]} -eq 0 ]; then
   echo "raftwire: no test files matched" >&2
   exit 1
 fi
-exec node --test --test-concurrency=2 "${files[@]}"
+# No single test may hang the suite: each fails after RAFTWIRE_TEST_TIMEOUT_MS (default 3 min, well
+# over the slowest test, the 1 GiB snapshot transfer), and its t.after hooks close what it opened.
+exec node --test --test-concurrency=2 --test-timeout="${RAFTWIRE_TEST_TIMEOUT_MS:-180000}" "${files[@]}"

@@ -24,7 +24,10 @@ export function parsePeerUrls(urls: readonly string[]): string[] {
         `URL scheme must be http or https: ${JSON.stringify(raw)}`,
       );
     }
-    if (u.port === '' && !/:\d+$/.test(u.host)) {
+    // WHATWG URL drops a port equal to the scheme's default (`http://h:80` has port ''), so the
+    // port is taken from the raw authority, as Go's url.Parse + net.SplitHostPort see it.
+    const port = u.port !== '' ? u.port : rawPort(s);
+    if (port === undefined) {
       throw new TransportError(
         TransportErrorCode.InvalidUrl,
         `URL address does not have the form "host:port": ${JSON.stringify(raw)}`,
@@ -36,7 +39,18 @@ export function parsePeerUrls(urls: readonly string[]): string[] {
         `URL must not contain a path: ${JSON.stringify(raw)}`,
       );
     }
-    out.push(`${u.protocol}//${u.host}`);
+    out.push(`${u.protocol}//${u.hostname}:${port}`);
   }
   return out.sort();
+}
+
+/** The digits after the last `:` of the raw URL's authority (`//userinfo@host:port`), if any. */
+function rawPort(url: string): string | undefined {
+  const afterScheme = url.indexOf('//');
+  if (afterScheme < 0) return undefined;
+  const rest = url.slice(afterScheme + 2);
+  const end = rest.search(/[/?#]/);
+  const authority = end < 0 ? rest : rest.slice(0, end);
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  return /:(\d+)$/.exec(hostPort)?.[1];
 }

@@ -24,6 +24,8 @@ export const WalErrorCode = {
   FILE_NOT_FOUND: 'RAFTWIRE_WAL_FILE_NOT_FOUND',
   /** `create` on a directory that already holds a WAL or other files. */
   EXISTS: 'RAFTWIRE_WAL_EXISTS',
+  /** `create` on a path that exists and is not a directory (a file, a symbolic link). */
+  NOT_A_DIRECTORY: 'RAFTWIRE_WAL_NOT_A_DIRECTORY',
   /** Another process, or another WAL object in this process, holds the directory's lock. */
   LOCKED: 'RAFTWIRE_WAL_LOCKED',
   /** A write, fsync, truncate or segment cut failed; the cause is the file system's error. */

@@ -7,8 +7,8 @@
  * so a crash leaves nothing stale. Each lock is one descriptor kept open for as long as it is held.
  *
  * Without the addon there is nothing to take them with: `SegmentLocks.available` is false, every
- * call is a no-op, and `DirLock` (the `wal.lock` pid file) is the only lock, among raftwire
- * processes only.
+ * call is a no-op, and `DirLock` (an abstract Unix socket, dir-lock.ts) is the only lock, among
+ * raftwire processes only.
  */
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';

@@ -9,20 +9,27 @@
  * and makes the WAL refuse further writes until it is reopened (etcd panics at that point).
  */
 import { constants } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from '../logger/index.js';
 import { noopLogger } from '../logger/index.js';
 import type { Entry, HardState } from '../raftpb/index.js';
 import { entrySize, hardStateSize, isEmptyHardState, newHardState } from '../raftpb/index.js';
-import { DirLock } from './dir-lock.js';
+import { DirLock, LOCK_FILE_NAME } from './dir-lock.js';
 import { maxFrameBytes, RecordEncoder } from './encoder.js';
 import { WalError, WalErrorCode } from './errors.js';
 import { PRIVATE_FILE_MODE, type WalFile, type WalFs, writeFully } from './file-layer.js';
 import { FilePipeline, type Preallocation, preallocate } from './file-pipeline.js';
 import { FlushedOffset } from './flushed-offset.js';
 import { MAX_RECORD_BYTES } from './framing.js';
-import { readSegmentNames, type SegmentName, selectSegments, walExists, walName } from './names.js';
+import {
+  parseWalName,
+  readSegmentNames,
+  type SegmentName,
+  selectSegments,
+  walExists,
+  walName,
+} from './names.js';
 import { defaultWalFs, nativeWalFs, nativeWalFsError } from './native-fs.js';
 import { readLog } from './read-log.js';
 import { SegmentLocks } from './segment-locks.js';
@@ -151,21 +158,17 @@ export class Wal {
    * Creates a WAL in `dir`, ready for appending: the first segment `0000000000000000-
    * 0000000000000000.wal` holds a crc record, the metadata and the empty snapshot marker. Like
    * etcd, it is built in `<dir>.tmp` and renamed into place, so a crash leaves no half WAL.
-   * Throws `RAFTWIRE_WAL_EXISTS` when `dir` holds segments or any other file.
+   * Never removes anything it did not create: throws `RAFTWIRE_WAL_EXISTS` when `dir` holds
+   * segments or any other file, `RAFTWIRE_WAL_NOT_A_DIRECTORY` when `dir` is a file or a symbolic
+   * link.
    */
   static async create(dir: string, metadata?: Uint8Array, options: WalOptions = {}): Promise<Wal> {
     dir = resolve(dir);
-    if (await walExists(dir)) throw new WalError(WalErrorCode.EXISTS, `wal: ${dir} already holds a WAL`);
-    const existing = await readdir(dir).catch(() => [] as string[]);
-    if (existing.length > 0) {
-      throw new WalError(WalErrorCode.EXISTS, `wal: ${dir} is not empty (${existing[0]} …)`);
-    }
+    await refuseOccupied(dir);
     const fs = options.fs ?? defaultWalFs;
     const size = options.segmentSizeBytes ?? DEFAULT_SEGMENT_SIZE_BYTES;
     const tmpDir = `${dir}.tmp`;
-    await rm(tmpDir, { recursive: true, force: true });
-    await mkdir(tmpDir, { recursive: true });
-    const lock = await DirLock.acquire(tmpDir);
+    const lock = await takeBuildDir(tmpDir);
     const locks = new SegmentLocks();
     const name = walName(0, 0);
     let file: WalFile | undefined;
@@ -184,8 +187,15 @@ export class Wal {
       await writeFully(file, buf, pos, 0);
       await file.datasync();
       await fs.syncDir(tmpDir);
-      await rm(dir, { recursive: true, force: true });
-      await lock.renameDir(tmpDir, dir);
+      // rename(2) replaces an empty directory and fails on anything else, so a file someone put
+      // into `dir` since the check above is never lost: create fails instead.
+      await lock.renameDir(tmpDir, dir).catch((e: unknown) => {
+        throw isErrno(e, 'ENOTEMPTY', 'EEXIST', 'ENOTDIR', 'EISDIR')
+          ? new WalError(WalErrorCode.EXISTS, `wal: ${dir} was filled while the WAL was being created`, {
+              cause: e,
+            })
+          : e;
+      });
       await fs.syncDir(dirname(dir));
       const w = new Wal(dir, lock, locks, [{ name, seq: 0, index: 0 }], 'appending', options);
       w.#tail = await w.#adopt(file, join(dir, name));
@@ -629,4 +639,65 @@ export class Wal {
 function describe(e: unknown): string {
   if (e instanceof Error) return (e as NodeJS.ErrnoException).code ?? e.message;
   return String(e);
+}
+
+/**
+ * Refuses a `create` target that exists and is not an empty directory: a file, a symbolic link, a
+ * directory holding a WAL or anything else. Nothing is removed.
+ */
+async function refuseOccupied(dir: string): Promise<void> {
+  const st = await lstat(dir).catch((e: unknown) => {
+    if (isErrno(e, 'ENOENT')) return undefined;
+    throw e;
+  });
+  if (st === undefined) return;
+  if (!st.isDirectory()) {
+    const what = st.isSymbolicLink() ? 'a symbolic link' : 'not a directory';
+    throw new WalError(
+      WalErrorCode.NOT_A_DIRECTORY,
+      `wal: cannot create a WAL at ${dir}: it exists and is ${what}`,
+    );
+  }
+  if (await walExists(dir)) throw new WalError(WalErrorCode.EXISTS, `wal: ${dir} already holds a WAL`);
+  const existing = await readdir(dir);
+  if (existing.length > 0) {
+    throw new WalError(WalErrorCode.EXISTS, `wal: ${dir} is not empty (${existing.sort()[0]} …)`);
+  }
+}
+
+/**
+ * Creates and locks `<dir>.tmp`, where `create` builds the WAL. A leftover of an interrupted create
+ * (a directory holding only segments and lock files) is taken over once its lock is taken — a
+ * create still running elsewhere holds it — and its segments are removed; anything else at that
+ * path is not ours to remove, and `create` is refused.
+ */
+async function takeBuildDir(tmpDir: string): Promise<DirLock> {
+  const st = await lstat(tmpDir).catch((e: unknown) => {
+    if (isErrno(e, 'ENOENT')) return undefined;
+    throw e;
+  });
+  const isLeftover = (names: string[]) =>
+    names.every((n) => parseWalName(n) !== undefined || n.startsWith(LOCK_FILE_NAME));
+  if (st !== undefined && !(st.isDirectory() && isLeftover(await readdir(tmpDir)))) {
+    throw new WalError(
+      WalErrorCode.EXISTS,
+      `wal: ${tmpDir}, where a WAL is built before it is renamed into place, exists and is not a leftover of an interrupted create`,
+    );
+  }
+  await mkdir(tmpDir, { recursive: true });
+  const lock = await DirLock.acquire(tmpDir);
+  try {
+    const names = await readdir(tmpDir);
+    if (!isLeftover(names))
+      throw new WalError(WalErrorCode.EXISTS, `wal: ${tmpDir} changed while create took it`);
+    for (const n of names) if (parseWalName(n) !== undefined) await rm(join(tmpDir, n));
+    return lock;
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+}
+
+function isErrno(e: unknown, ...codes: string[]): boolean {
+  return typeof e === 'object' && e !== null && codes.includes((e as { code?: unknown }).code as string);
 }

@@ -16,6 +16,7 @@ import {
   type TransportOptions,
 } from '../../src/transport/index.js';
 import { createPeerServer } from '../../src/transport/peer-server.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * Everything a test opened and has not closed yet: closed after the file's tests even when an
@@ -130,19 +131,6 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
   }
 }
 
-/** Polls `cond` every 10 ms (tests only). */
-export async function waitUntil(
-  cond: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 export interface TestNode {
   id: bigint;
   tr: Transport;
@@ -198,7 +186,7 @@ export async function startPair(
   const b = await startNode(2n, extraB);
   a.tr.addPeer(2n, [b.url]);
   b.tr.addPeer(1n, [a.url]);
-  await waitUntil(() => streamsUp(a, b), 'streams up');
+  await waitFor('streams up', () => streamsUp(a, b));
   return [a, b];
 }
 

@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { MessageType, newMessage } from '../../src/raftpb/index.js';
+import { MessageType, messageSize, newMessage } from '../../src/raftpb/index.js';
 import { Http1Connection } from '../../src/transport/http1-connection.js';
-import { type RecordingRaft, startNode, waitUntil } from './harness.js';
+import { waitFor } from '../support/wait.js';
+import { metricValue, type RecordingRaft, startNode } from './harness.js';
 
 /** A raw server: `onRequest(socket, n)` is called for the n-th request head on each connection. */
 async function rawServer(
@@ -61,7 +62,7 @@ async function dribble(s: Socket, text: string): Promise<void> {
 }
 
 describe('Http1Connection', () => {
-  it('reuses one keep-alive connection and parses 204 and Content-Length answers', async () => {
+  it('reuses one keep-alive connection and parses 204 and Content-Length answers', async (t) => {
     const srv = await rawServer((s, n) => {
       if (n === 1) s.write('HTTP/1.1 204 No Content\r\nX-Etcd-Cluster-Id: 1000\r\n\r\n');
       else
@@ -69,7 +70,9 @@ describe('Http1Connection', () => {
           'HTTP/1.1 412 Precondition Failed\r\nContent-Type: text/plain\r\nContent-Length: 20\r\nX-Etcd-Cluster-Id: 1001\r\n\r\ncluster ID mismatch\n',
         );
     });
+    t.after(() => srv.close());
     const c = open(srv.url);
+    t.after(() => c.close());
     assert.deepEqual(await c.request(HEAD, BODY), { status: 204, body: '', clusterId: '1000' });
     assert.deepEqual(await c.request(HEAD, BODY), {
       status: 412,
@@ -77,11 +80,9 @@ describe('Http1Connection', () => {
       clusterId: '1001',
     });
     assert.equal(srv.conns(), 1);
-    c.close();
-    await srv.close();
   });
 
-  it('parses a chunked answer fed one byte at a time', async () => {
+  it('parses a chunked answer fed one byte at a time', async (t) => {
     const srv = await rawServer(
       (s) =>
         void dribble(
@@ -89,44 +90,47 @@ describe('Http1Connection', () => {
           'HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n',
         ),
     );
+    t.after(() => srv.close());
     const c = open(srv.url);
+    t.after(() => c.close());
     assert.deepEqual(await c.request(HEAD, BODY), { status: 500, body: 'hello world', clusterId: undefined });
     assert.equal(c.closed, false);
-    c.close();
-    await srv.close();
   });
 
-  it('closes after Connection: close', async () => {
+  it('closes after Connection: close', async (t) => {
     const srv = await rawServer((s) => s.write('HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n'));
+    t.after(() => srv.close());
     const c = open(srv.url);
+    t.after(() => c.close());
     assert.equal((await c.request(HEAD, BODY)).status, 204);
     assert.equal(c.closed, true);
-    await srv.close();
   });
 
-  it('rejects a chunked 500 whose last chunk never comes (etcd cuts the connection)', async () => {
+  it('rejects a chunked 500 whose last chunk never comes (etcd cuts the connection)', async (t) => {
     const srv = await rawServer((s) => {
       s.write(
         'HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n1e\r\nerror processing raft message\n\r\n',
       );
       setTimeout(() => s.destroy(), 20);
     });
+    t.after(() => srv.close());
     const c = open(srv.url);
+    t.after(() => c.close());
     await assert.rejects(c.request(HEAD, BODY), /connection closed/);
-    await srv.close();
   });
 
-  it('rejects when no answer comes within the response deadline', async () => {
+  it('rejects when no answer comes within the response deadline', async (t) => {
     const srv = await rawServer(() => {});
+    t.after(() => srv.close());
     const c = open(srv.url, 200);
+    t.after(() => c.close());
     await assert.rejects(c.request(HEAD, BODY), /no response within 200 ms/);
     assert.equal(c.closed, true);
-    await srv.close();
   });
 });
 
 describe('pipeline over Http1Connection', () => {
-  it('retries once on a fresh connection when a kept-alive one was closed before answering', async () => {
+  it('retries once on a fresh connection when a kept-alive one was closed before answering', async (t) => {
     let firstPipelineConn = 0;
     let posts = 0;
     const pipelineConns = new Set<number>();
@@ -146,16 +150,31 @@ describe('pipeline over Http1Connection', () => {
       }
       s.write('HTTP/1.1 204 No Content\r\n\r\n');
     });
+    t.after(() => srv.close());
     const node = await startNode(1n);
+    t.after(() => node.close());
     node.tr.addPeer(2n, [srv.url]);
     const hb = (commit: number) => newMessage({ type: MessageType.MsgHeartbeat, to: 2n, from: 1n, commit });
+    // Whether the pipeline has finished with the messages so far: counted as sent (204) or failed.
+    const sent = () => metricValue(node.registry, 'etcd_network_peer_sent_bytes_total', { To: '2' });
+    const failed = () => metricValue(node.registry, 'etcd_network_peer_sent_failures_total', { To: '2' });
     node.tr.send([hb(1)]);
-    await waitUntil(() => posts === 1, 'first POST answered');
+    // Wait for the pipeline to have read the answer, not just for the server to have the request:
+    // until then the worker holding the kept-alive connection is busy, and the next message would
+    // go to another worker's fresh connection, leaving nothing stale to retry.
+    await waitFor('the first POST answered and read', async () => (await sent()) === messageSize(hb(1)));
     node.tr.send([hb(2)]);
-    await waitUntil(() => pipelineConns.size === 2 && posts === 3, 'the retry on a second connection');
-    await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual((node.raft as RecordingRaft).unreachable, [], 'the retried POST succeeded');
-    await node.close();
-    await srv.close();
+    await waitFor(
+      'the second POST sent or failed',
+      async () => (await sent()) === messageSize(hb(1)) + messageSize(hb(2)) || (await failed()) > 0,
+    );
+    assert.equal(await failed(), 0, 'the retried POST succeeded');
+    assert.deepEqual((node.raft as RecordingRaft).unreachable, [], 'nothing was reported unreachable');
+    assert.equal(
+      posts,
+      3,
+      'the second message was posted twice: on the kept-alive connection, then once more',
+    );
+    assert.equal(pipelineConns.size, 2, 'the retry used a fresh connection');
   });
 });

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { MessageType, newConfState, newEntry, newMessage, newSnapshot } from '../../src/raftpb/index.js';
-import { fakePeer, startPair, waitUntil } from './harness.js';
+import { waitFor } from '../support/wait.js';
+import { fakePeer, startPair } from './harness.js';
 
 function resources(): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -21,10 +22,11 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 20));
 }
 
-it('stop closes every socket, server, timer and file it opened', async () => {
+it('stop closes every socket, server, timer and file it opened', async (t) => {
   await settle();
   const before = resources();
   const dir = await mkdtemp(join(tmpdir(), 'raftwire-leak-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
   const hung = await fakePeer((req) => req.pause());
   const [a, b] = await startPair({ probeIntervalMs: 200 }, { snapshotter: dir, probeIntervalMs: 200 });
   a.tr.addPeer(3n, [hung.url]);
@@ -56,12 +58,10 @@ it('stop closes every socket, server, timer and file it opened', async () => {
   assert.equal(ok, true);
   await b.raft.waitForMessages(3);
   await a.raft.waitForMessages(1);
-  await waitUntil(
-    async () =>
-      (await a.registry.getSingleMetric('etcd_network_peer_round_trip_time_seconds')!.get()).values.some(
-        (v) => v.labels.To === '2' && v.value > 0,
-      ),
-    'a probe',
+  await waitFor('a probe', async () =>
+    (await a.registry.getSingleMetric('etcd_network_peer_round_trip_time_seconds')!.get()).values.some(
+      (v) => v.labels.To === '2' && v.value > 0,
+    ),
   );
   // A peer removed just before stop is still being stopped when stop() begins.
   a.tr.addPeer(4n, [hung.url]);

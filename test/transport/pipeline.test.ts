@@ -15,15 +15,8 @@ import {
   type TransportError,
   TransportErrorCode,
 } from '../../src/transport/index.js';
-import {
-  fakePeer,
-  MemoryLogger,
-  metricValue,
-  RecordingRaft,
-  track,
-  waitUntil,
-  withTimeout,
-} from './harness.js';
+import { waitFor } from '../support/wait.js';
+import { fakePeer, MemoryLogger, metricValue, RecordingRaft, track, withTimeout } from './harness.js';
 
 /** A transport whose peer 2 is `url`, whose streams never come up (the fake answers 404 to dials). */
 async function transportTo(url: string, extra: { leaderStats?: LeaderStats } = {}) {
@@ -85,7 +78,7 @@ describe('pipeline', () => {
     const leaderStats = new LeaderStats('1');
     const { tr, logger } = await transportTo(peer.url, { leaderStats });
     tr.send([app(5)]);
-    await waitUntil(() => leaderStats.follower('2').counts.success === 1, 'follower success');
+    await waitFor('follower success', () => leaderStats.follower('2').counts.success === 1);
     assert.equal(bodies.length, 1);
     assert.equal(bodies[0]![1], 3, 'body is the bare protobuf Message (type 3 first)');
     // (Stream dials to this fake peer fail, so the status flaps; the pipeline success activated it.)
@@ -103,13 +96,13 @@ describe('pipeline', () => {
     const leaderStats = new LeaderStats('1');
     const { tr, raft, registry } = await transportTo(peer.url, { leaderStats });
     tr.send([app(1)]);
-    await waitUntil(() => raft.unreachable.length === 1, 'unreachable after 200');
+    await waitFor('unreachable after 200', () => raft.unreachable.length === 1);
     status = 201;
     tr.send([app(2)]);
-    await waitUntil(() => raft.unreachable.length === 2, 'unreachable after 201');
+    await waitFor('unreachable after 201', () => raft.unreachable.length === 2);
     await peer.close();
     tr.send([app(3)]);
-    await waitUntil(() => raft.unreachable.length === 3, 'unreachable after connection refused');
+    await waitFor('unreachable after connection refused', () => raft.unreachable.length === 3);
     assert.equal(leaderStats.follower('2').counts.fail, 3);
     assert.equal(await metricValue(registry, 'etcd_network_peer_sent_failures_total', { To: '2' }), 3);
     await tr.stop();
@@ -124,7 +117,7 @@ describe('pipeline', () => {
     });
     const { tr, raft } = await transportTo(peer.url);
     tr.send(Array.from({ length: 50 }, (_, i) => app(i)));
-    await waitUntil(() => posts === 50 && raft.unreachable.length === 50, '50 attempts');
+    await waitFor('50 attempts', () => posts === 50 && raft.unreachable.length === 50);
     await tr.stop();
     await peer.close();
   });
@@ -138,7 +131,7 @@ describe('pipeline', () => {
     });
     const { tr, raft, registry, logger } = await transportTo(peer.url);
     tr.send(Array.from({ length: 68 }, (_, i) => app(i)));
-    await waitUntil(() => held.length === 4, '4 POSTs in flight');
+    await waitFor('4 POSTs in flight', () => held.length === 4);
     assert.equal(raft.unreachable.length, 0);
     const snap = newMessage({ type: MessageType.MsgSnap, to: 2n, from: 1n });
     tr.send([snap]);
@@ -157,10 +150,10 @@ describe('pipeline', () => {
     assert.equal(depth.values.find((v) => v.labels.Channel === 'pipeline')?.value, 64);
     // Unblock: everything queued drains and sending works again.
     for (const r of held.splice(0)) r.writeHead(204).end();
-    await waitUntil(() => {
+    await waitFor('drain', () => {
       for (const r of held.splice(0)) r.writeHead(204).end();
       return tr.activePeers() === 1 && raft.unreachable.length === 1;
-    }, 'drain');
+    });
     await tr.stop();
     await peer.close();
   });
@@ -176,7 +169,7 @@ describe('pipeline', () => {
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(errors.length, 0);
     tr.send([app(1)]);
-    await waitUntil(() => errors.length === 1, 'error event');
+    await waitFor('error event', () => errors.length === 1);
     assert.equal(errors[0]!.code, TransportErrorCode.MemberRemoved);
     await tr.stop();
     await peer.close();
@@ -189,7 +182,7 @@ describe('pipeline', () => {
     });
     const { tr, raft } = await transportTo(peer.url);
     tr.send([newMessage({ type: MessageType.MsgSnap, to: 2n, from: 1n })]);
-    await waitUntil(() => raft.snapshots.length === 1, 'snapshot report');
+    await waitFor('snapshot report', () => raft.snapshots.length === 1);
     assert.deepEqual(raft.snapshots, [[2n, SnapshotStatus.SnapshotFinish]]);
     await tr.stop();
     await peer.close();

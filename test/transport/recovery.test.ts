@@ -11,7 +11,8 @@ import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { encodeMessage, MessageType, newEntry, newMessage } from '../../src/raftpb/index.js';
 import { createPeerServer } from '../../src/transport/index.js';
-import { startNode, startPair, waitUntil } from './harness.js';
+import { waitFor } from '../support/wait.js';
+import { startNode, startPair } from './harness.js';
 
 const hb = (to: bigint, from: bigint, commit: number) =>
   newMessage({ type: MessageType.MsgHeartbeat, to, from, term: 1, commit });
@@ -32,7 +33,7 @@ describe('recovery', () => {
     await b.close();
   });
 
-  it('a peer restarting on the same address gets its streams back and traffic resumes both ways', async () => {
+  it('a peer restarting on the same address gets its streams back and traffic resumes both ways', async (t) => {
     const [a, b] = await startPair();
     const port = (b.server.address() as AddressInfo).port;
     a.tr.send([hb(2n, 1n, 1)]);
@@ -43,18 +44,20 @@ describe('recovery', () => {
     await new Promise<void>((resolve) => b2.server.close(() => resolve()));
     const server = createPeerServer(b2.tr, { logger: b2.logger });
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    t.after(async () => {
+      await b2.tr.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
     b2.tr.addPeer(1n, [a.url]);
-    await waitUntil(() => a.tr.activePeers() === 1 && b2.tr.activePeers() === 1, 'active again');
-    await waitUntil(() => {
+    await waitFor('active again', () => a.tr.activePeers() === 1 && b2.tr.activePeers() === 1);
+    await waitFor('delivered to the new incarnation', () => {
       a.tr.send([hb(2n, 1n, 2)]);
       return b2.raft.messages.length > 0;
-    }, 'delivered to the new incarnation');
+    });
     b2.tr.send([hb(1n, 2n, 3)]);
-    await waitUntil(() => a.raft.messages.some((m) => m.commit === 3), 'delivered back');
+    await waitFor('delivered back', () => a.raft.messages.some((m) => m.commit === 3));
     await a.close();
-    await b2.tr.stop();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
   it('a peer that stops reading its stream loses it to the 5 s write deadline (slow)', async () => {
@@ -71,14 +74,15 @@ describe('recovery', () => {
     s.write(
       `GET /raft/stream/message/1 HTTP/1.1\r\nHost: x\r\nX-Server-From: 1\r\nX-Server-Version: 3.4.23\r\nX-Min-Cluster-Version: 3.0.0\r\nX-Etcd-Cluster-ID: 1000\r\nX-Raft-To: 2\r\n\r\n`,
     );
-    await waitUntil(() => head.includes('200 OK'), 'attached');
+    await waitFor('attached', () => head.includes('200 OK'));
     const big = newMessage({
       type: MessageType.MsgApp,
       to: 1n,
       from: 2n,
       entries: [newEntry({ data: new Uint8Array(256 * 1024) })],
     });
-    await waitUntil(
+    await waitFor(
+      'write deadline',
       () => {
         node.tr.send(Array.from({ length: 16 }, () => big));
         return node.logger.lines.some(
@@ -87,8 +91,7 @@ describe('recovery', () => {
             String(l.fields.reason).includes('RAFTWIRE_TRANSPORT_WRITE_TIMEOUT'),
         );
       },
-      'write deadline',
-      15_000,
+      { timeoutMs: 15_000 },
     );
     assert.ok(node.raft.unreachable.includes(1n));
     s.destroy();

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import { MessageType, newMessage } from '../../src/raftpb/index.js';
-import { fakePeer, metricValue, startNode, waitUntil } from './harness.js';
+import { waitFor } from '../support/wait.js';
+import { fakePeer, metricValue, startNode } from './harness.js';
 
 const hb = (commit: number) => newMessage({ type: MessageType.MsgHeartbeat, to: 3n, from: 1n, commit });
 
@@ -29,7 +30,7 @@ describe('remote', () => {
     const node = await startNode(1n);
     node.tr.addRemote(3n, [peer.url]);
     node.tr.send(Array.from({ length: 4 + 64 + 3 }, (_, i) => hb(i)));
-    await waitUntil(() => held.length === 4, '4 POSTs in flight');
+    await waitFor('4 POSTs in flight', () => held.length === 4);
     assert.deepEqual(node.raft.unreachable, []);
     assert.equal(
       await metricValue(node.registry, 'raftwire_network_peer_dropped_messages_total', {
@@ -42,14 +43,14 @@ describe('remote', () => {
     assert.equal(await metricValue(node.registry, 'etcd_network_peer_sent_failures_total', { To: '3' }), 3);
     answer = true;
     for (const r of held.splice(0)) r.writeHead(204).end();
-    await waitUntil(() => posts.length === 68, 'queue drained');
+    await waitFor('queue drained', () => posts.length === 68);
     node.tr.cutPeer(3n);
     node.tr.send([hb(100)]);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(posts.length, 68, 'nothing sent while cut');
     node.tr.mendPeer(3n);
     node.tr.send([hb(101)]);
-    await waitUntil(() => posts.length === 69, 'sent after mend');
+    await waitFor('sent after mend', () => posts.length === 69);
     await node.close();
     await peer.close();
   });
@@ -61,7 +62,7 @@ describe('remote', () => {
     const node = await startNode(1n);
     node.tr.addRemote(3n, [peer.url]);
     node.tr.send([hb(1)]);
-    await waitUntil(() => node.raft.unreachable.length === 1, 'unreachable');
+    await waitFor('unreachable', () => node.raft.unreachable.length === 1);
     assert.deepEqual(node.raft.unreachable, [3n]);
     await node.close();
     await peer.close();

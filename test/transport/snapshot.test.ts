@@ -14,7 +14,8 @@ import { after, before, describe, it } from 'node:test';
 import { MessageType, newConfState, newMessage, newSnapshot } from '../../src/raftpb/index.js';
 import { SnapshotStatus } from '../../src/transport/index.js';
 import { encodeSnapshotHead } from '../../src/transport/snapshot-body.js';
-import { fakePeer, metricValue, startNode, type TestNode, waitUntil } from './harness.js';
+import { waitFor } from '../support/wait.js';
+import { fakePeer, metricValue, startNode, type TestNode } from './harness.js';
 
 const snapMsg = (index: number) =>
   newMessage({
@@ -101,8 +102,8 @@ describe('sendSnapshot between two transports', () => {
       assert.deepEqual(a.raft.snapshots.slice(before.snaps), [[2n, SnapshotStatus.SnapshotFailure]]);
       assert.ok(a.raft.unreachable.includes(2n));
       // The receiver sees the cut-off upload on its own schedule: wait for its failure, then its cleanup.
-      await waitUntil(async () => (await recvFailures()) > failuresBefore, 'receiver failure counted');
-      await waitUntil(async () => (await readdir(dir)).length === 1, 'receiver cleaned up');
+      await waitFor('receiver failure counted', async () => (await recvFailures()) > failuresBefore);
+      await waitFor('receiver cleaned up', async () => (await readdir(dir)).length === 1);
       assert.deepEqual(await readdir(dir), ['00000000000003e8.snap.db']);
       assert.equal(b.raft.messages.length, before.msgs);
     });
@@ -147,7 +148,7 @@ describe('sendSnapshot between two transports', () => {
     await closed;
     assert.ok(b.logger.has(/snapshot upload made no progress/));
     assert.ok((await metricValue(b.registry, 'etcd_network_snapshot_receive_failures', { From: '1' })) >= 1);
-    await waitUntil(async () => (await readdir(dir)).length === 1, 'temp file removed');
+    await waitFor('temp file removed', async () => (await readdir(dir)).length === 1);
     assert.deepEqual(await readdir(dir), ['00000000000003e8.snap.db']);
   });
 

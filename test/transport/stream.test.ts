@@ -11,6 +11,7 @@ import { Registry } from 'prom-client';
 import { MessageType, newMessage } from '../../src/raftpb/index.js';
 import { Transport, type TransportError, TransportErrorCode } from '../../src/transport/index.js';
 import { encodeFrames } from '../../src/transport/message-codec.js';
+import { waitFor } from '../support/wait.js';
 import {
   fakePeer,
   MemoryLogger,
@@ -19,7 +20,6 @@ import {
   startNode,
   startPair,
   track,
-  waitUntil,
   withTimeout,
 } from './harness.js';
 
@@ -50,14 +50,14 @@ describe('stream writer', () => {
     node.tr.addPeer(1n, ['http://127.0.0.1:1']);
     const port = Number(new URL(node.url).port);
     const first = dialRaw(port);
-    await waitUntil(() => first.text().includes('200 OK'), 'first attached');
-    await waitUntil(() => node.tr.activePeers() === 1, 'active');
+    await waitFor('first attached', () => first.text().includes('200 OK'));
+    await waitFor('active', () => node.tr.activePeers() === 1);
     const second = dialRaw(port);
-    await waitUntil(() => second.text().includes('200 OK'), 'second attached');
-    await waitUntil(() => first.text().endsWith('0\r\n\r\n'), 'first ended with the last chunk');
+    await waitFor('second attached', () => second.text().includes('200 OK'));
+    await waitFor('first ended with the last chunk', () => first.text().endsWith('0\r\n\r\n'));
     node.tr.send([hb(77)]);
     const frame = encodeFrames([hb(77)]).toString('latin1');
-    await waitUntil(() => second.text().includes(frame), 'message on the newer connection');
+    await waitFor('message on the newer connection', () => second.text().includes(frame));
     assert.ok(!first.text().includes(frame));
     await node.close();
     await withTimeout(second.ended, 2_000, 'second closed by stop');
@@ -78,11 +78,11 @@ describe('stream writer', () => {
     node.tr.addPeer(1n, [peer.url]);
     const port = Number(new URL(node.url).port);
     const conn = dialRaw(port);
-    await waitUntil(() => conn.text().includes('200 OK'), 'attached');
+    await waitFor('attached', () => conn.text().includes('200 OK'));
     conn.socket.destroy();
-    await waitUntil(() => node.logger.has('lost TCP streaming connection with remote peer'), 'lost logged');
+    await waitFor('lost logged', () => node.logger.has('lost TCP streaming connection with remote peer'));
     node.tr.send([hb(5)]);
-    await waitUntil(() => posts.length === 1, 'pipeline POST');
+    await waitFor('pipeline POST', () => posts.length === 1);
     assert.deepEqual(posts, ['/raft']);
     await node.close();
     await peer.close();
@@ -138,7 +138,7 @@ describe('stream reader', () => {
       const r = await readerAgainst((res) =>
         res.writeHead(status, { 'X-Server-Version': '3.4.23', 'X-Etcd-Cluster-Id': '1001' }).end(body),
       );
-      await waitUntil(() => r.dials.length >= 6, 'redials');
+      await waitFor('redials', () => r.dials.length >= 6);
       assert.equal(r.errors.length, 0);
       assert.equal(r.tr.activePeers(), 0);
       assert.equal(r.raft.messages.length, 0);
@@ -158,14 +158,14 @@ describe('stream reader', () => {
     const r = await readerAgainst((res) =>
       res.writeHead(410, { 'X-Server-Version': '3.4.23' }).end('removed member\n'),
     );
-    await waitUntil(() => r.errors.length >= 1, 'error event');
+    await waitFor('error event', () => r.errors.length >= 1);
     assert.equal(r.errors[0]!.code, TransportErrorCode.MemberRemoved);
     await r.close();
   });
 
   it('a 404 without X-Server-Version (etcd 2.0) is "unsupported stream type": no deactivation, no error', async () => {
     const r = await readerAgainst((res) => res.writeHead(404).end('404 page not found\n'));
-    await waitUntil(() => r.dials.length >= 4, 'redials');
+    await waitFor('redials', () => r.dials.length >= 4);
     assert.equal(r.errors.length, 0);
     assert.ok(
       !r.logger.lines.some(
@@ -177,7 +177,7 @@ describe('stream reader', () => {
 
   it('stop while a dial is pending returns promptly', async () => {
     const r = await readerAgainst(() => {});
-    await waitUntil(() => r.dials.length === 2, 'dials pending');
+    await waitFor('dials pending', () => r.dials.length === 2);
     await withTimeout(r.close(), 2_000, 'stop during dial');
   });
 
@@ -198,7 +198,7 @@ describe('stream reader', () => {
         if (p === path) res.write(bytes);
         else res.flushHeaders();
       });
-      await waitUntil(() => r.dials.filter((d) => d === path).length >= 2, 'redial after the bad stream');
+      await waitFor('redial after the bad stream', () => r.dials.filter((d) => d === path).length >= 2);
       const line = r.logger.lines.find(
         (l) =>
           l.msg === 'lost TCP streaming connection with remote peer' &&
@@ -236,7 +236,7 @@ describe('stream liveness (slow: read deadlines are 5 s)', () => {
       await tr.start();
       track(() => tr.stop());
       tr.addPeer(2n, [peer.url]);
-      await waitUntil(() => dials.length >= 4, 'redial after the read deadline', 9_000);
+      await waitFor('redial after the read deadline', () => dials.length >= 4, { timeoutMs: 9_000 });
       assert.ok(logger.lines.some((l) => l.msg === 'lost TCP streaming connection with remote peer'));
       await tr.stop();
       await peer.close();

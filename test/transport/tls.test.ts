@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MessageType, newMessage } from '../../src/raftpb/index.js';
 import type { TransportTlsOptions } from '../../src/transport/index.js';
-import { startNode, type TestNode, waitUntil } from './harness.js';
+import { waitFor } from '../support/wait.js';
+import { startNode, type TestNode } from './harness.js';
 
 let dir: string;
 const pem: Record<string, string> = {};
@@ -126,7 +127,7 @@ describe('TLS', () => {
   it('mutual TLS: both directions deliver over https streams', async () => {
     const [a, b] = await pair(tlsFor('node1'), tlsFor('node2'));
     assert.match(a.url, /^https:/);
-    await waitUntil(() => a.tr.activePeers() === 1 && b.tr.activePeers() === 1, 'active over TLS');
+    await waitFor('active over TLS', () => a.tr.activePeers() === 1 && b.tr.activePeers() === 1);
     a.tr.send([hb(2n, 1n)]);
     b.tr.send([hb(1n, 2n)]);
     await b.raft.waitForMessages(1);
@@ -150,11 +151,11 @@ describe('TLS', () => {
   it('a peer certificate from an untrusted CA is refused on both sides, each logging address and reason', async () => {
     const [a, b] = await pair(tlsFor('node1'), tlsFor('rogue', 'rogue-ca'));
     a.tr.send([hb(2n, 1n)]);
-    await waitUntil(
+    await waitFor(
+      'TLS failures logged',
       () =>
         a.logger.has('TLS verification of peer failed') &&
         b.logger.has('rejected connection from peer: TLS handshake failed'),
-      'TLS failures logged',
     );
     const client = a.logger.lines.find((l) => l.msg === 'TLS verification of peer failed')!;
     assert.equal(client.fields['remote-peer-url'], b.url);
@@ -176,9 +177,8 @@ describe('TLS', () => {
   it('allowed-CN: a client certificate with another CN is rejected with the reason logged', async () => {
     const [a, b] = await pair(tlsFor('node1'), tlsFor('node2', 'ca', { allowedCN: 'node9' }));
     a.tr.send([hb(2n, 1n)]);
-    await waitUntil(
-      () => b.logger.has('rejected connection from peer: client certificate check failed'),
-      'CN rejection logged',
+    await waitFor('CN rejection logged', () =>
+      b.logger.has('rejected connection from peer: client certificate check failed'),
     );
     const line = b.logger.lines.find(
       (l) => l.msg === 'rejected connection from peer: client certificate check failed',
@@ -209,9 +209,8 @@ describe('TLS', () => {
       tlsFor('node2', 'ca', { allowedHostname: 'peer.example.com' }),
     );
     a.tr.send([hb(2n, 1n)]);
-    await waitUntil(
-      () => b.logger.has('rejected connection from peer: client certificate check failed'),
-      'hostname rejection logged',
+    await waitFor('hostname rejection logged', () =>
+      b.logger.has('rejected connection from peer: client certificate check failed'),
     );
     assert.match(
       String(b.logger.lines.find((l) => l.msg.includes('client certificate check failed'))!.fields.reason),

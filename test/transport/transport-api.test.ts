@@ -10,7 +10,8 @@ import { type Message, MessageType, newEntry, newMessage } from '../../src/raftp
 import { LeaderStats, ServerStats, Transport, TransportErrorCode } from '../../src/transport/index.js';
 import { encodeFrames } from '../../src/transport/message-codec.js';
 import { MsgAppV2Encoder } from '../../src/transport/msgappv2-codec.js';
-import { fakePeer, metricValue, RecordingRaft, startNode, startPair, waitUntil } from './harness.js';
+import { waitFor } from '../support/wait.js';
+import { fakePeer, metricValue, RecordingRaft, startNode, startPair } from './harness.js';
 
 const hb = (to: bigint, from: bigint, commit: number) =>
   newMessage({ type: MessageType.MsgHeartbeat, to, from, term: 1, commit });
@@ -70,10 +71,10 @@ describe('transport API', () => {
     const a = await startNode(1n);
     a.tr.addPeer(2n, [p1.url]);
     a.tr.send([hb(2n, 1n, 1)]);
-    await waitUntil(() => posts.length === 1, 'first post');
+    await waitFor('first post', () => posts.length === 1);
     a.tr.updatePeer(2n, [p2.url]);
     a.tr.send([hb(2n, 1n, 2)]);
-    await waitUntil(() => posts.length === 2, 'second post');
+    await waitFor('second post', () => posts.length === 2);
     assert.deepEqual(posts, ['old', 'new']);
     for (const bad of [[], ['ftp://x:1'], ['http://127.0.0.1'], ['http://127.0.0.1:1/path']]) {
       assert.throws(
@@ -138,7 +139,7 @@ describe('peer.pick routing (etcd TestPeerPick)', () => {
     const heartbeat = hb(1n, 2n, 1);
     // No streams: everything by pipeline.
     node.tr.send([app, heartbeat, snap]);
-    await waitUntil(() => posts.length === 3, 'three POSTs');
+    await waitFor('three POSTs', () => posts.length === 3);
     assert.deepEqual(
       posts.sort(),
       [MessageType.MsgApp, MessageType.MsgSnap, MessageType.MsgHeartbeat].sort(),
@@ -154,23 +155,23 @@ describe('peer.pick routing (etcd TestPeerPick)', () => {
       return { s, text: () => Buffer.concat(data).toString('latin1') };
     };
     const msgStream = raw('/raft/stream/message/1');
-    await waitUntil(() => msgStream.text().includes('200 OK'), 'message stream');
+    await waitFor('message stream', () => msgStream.text().includes('200 OK'));
     node.tr.send([app, heartbeat, snap]);
     const frames = (m: Message) => encodeFrames([m]).toString('latin1');
-    await waitUntil(
+    await waitFor(
+      'message stream traffic',
       () =>
         msgStream.text().includes(frames(app)) &&
         msgStream.text().includes(frames(heartbeat)) &&
         posts.length === 4,
-      'message stream traffic',
     );
     assert.equal(posts[3], MessageType.MsgSnap);
     // Both streams: MsgApp goes to msgappv2.
     const appStream = raw('/raft/stream/msgapp/1');
-    await waitUntil(() => appStream.text().includes('200 OK'), 'msgapp stream');
+    await waitFor('msgapp stream', () => appStream.text().includes('200 OK'));
     node.tr.send([app]);
     const record = new MsgAppV2Encoder().encode([app]).toString('latin1');
-    await waitUntil(() => appStream.text().includes(record), 'msgappv2 traffic');
+    await waitFor('msgappv2 traffic', () => appStream.text().includes(record));
     msgStream.s.destroy();
     appStream.s.destroy();
     await node.close();
@@ -234,10 +235,10 @@ describe('receive side', () => {
       a.tr.send(msgs.slice(i, i + 1000));
       await new Promise((r) => setImmediate(r));
     }
-    await waitUntil(
+    await waitFor(
+      '10 receive drops',
       async () =>
         (await metricValue(b.registry, 'etcd_network_peer_received_failures_total', { From: '1' })) === 10,
-      '10 receive drops',
     );
     assert.equal(
       await metricValue(b.registry, 'raftwire_network_peer_dropped_messages_total', {

@@ -35,7 +35,25 @@ describe('url picker', () => {
       'http://127.0.0.1:12380',
     ]);
     assert.deepEqual(parsePeerUrls(['http://[::1]:2380']), ['http://[::1]:2380']);
-    for (const bad of ['http://a', 'unix://a:1', 'http://a:1/x', 'http://a:1?q', 'a:1', '']) {
+    // The scheme's default port is a port like any other (WHATWG URL drops it; Go keeps it).
+    assert.deepEqual(parsePeerUrls(['https://b:443', 'http://a:80', 'http://[::1]:80', 'https://c:80']), [
+      'http://[::1]:80',
+      'http://a:80',
+      'https://b:443',
+      'https://c:80',
+    ]);
+    for (const bad of [
+      'http://a',
+      'https://a',
+      'http://[::1]',
+      'http://a:80/x',
+      'http://u:80@a',
+      'unix://a:1',
+      'http://a:1/x',
+      'http://a:1?q',
+      'a:1',
+      '',
+    ]) {
       assert.throws(() => parsePeerUrls([bad]), /URL/, bad);
     }
   });

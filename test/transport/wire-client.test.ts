@@ -17,7 +17,8 @@ import { MessageFrameDecoder } from '../../src/transport/message-codec.js';
 import { MsgAppV2Decoder } from '../../src/transport/msgappv2-codec.js';
 import { type Json, messageFromJson } from '../raftpb/json-form.js';
 import { vectorsDir } from '../support/paths.js';
-import { RecordingRaft, startNode, type TestNode, waitUntil } from './harness.js';
+import { waitFor } from '../support/wait.js';
+import { RecordingRaft, startNode, type TestNode } from './harness.js';
 
 const captures: Json[] = JSON.parse(readFileSync(join(vectorsDir, 'http_captures.json'), 'utf8')).captures;
 const capture = (name: string) => captures.find((c) => c.name === name)!;
@@ -80,11 +81,11 @@ describe('requests our transport sends (client_* captures)', () => {
     });
     await tr.start();
     tr.addPeer(2n, [`http://127.0.0.1:${port}`]);
-    await waitUntil(
+    await waitFor(
+      'stream dials and probe',
       () =>
         seen.filter((s) => s.path.startsWith('/raft/stream/')).length === 2 &&
         seen.some((s) => s.path === '/raft/probing'),
-      'stream dials and probe',
     );
     tr.send([newMessage({ type: MessageType.MsgHeartbeat, to: 2n, from: 1n, term: 5, commit: 9 })]);
     const db = Buffer.from(snapVector.dbHex, 'hex');
@@ -96,7 +97,7 @@ describe('requests our transport sends (client_* captures)', () => {
       }),
       true,
     );
-    await waitUntil(() => seen.some((s) => s.path === '/raft'), 'pipeline POST');
+    await waitFor('pipeline POST', () => seen.some((s) => s.path === '/raft'));
   });
   after(async () => {
     await tr.stop();
@@ -204,7 +205,7 @@ describe('stream writer bytes (server_stream_*_ok captures)', () => {
       const got: Buffer[] = [];
       const conn = rawStream(port, path, (p) => got.push(Buffer.from(p)));
       assert.match(await conn.head, /^HTTP\/1\.1 200 OK/);
-      await waitUntil(() => got.length >= 1, 'first link heartbeat', 3_000);
+      await waitFor('first link heartbeat', () => got.length >= 1, { timeoutMs: 3_000 });
       assert.equal(got[0]!.toString('hex'), heartbeats[0]!.toString('hex'));
       const dataChunks = want.filter(
         (c) => !(c.length === 1 || (c.length === 38 && c[9] === 0x08 && c[11] === 0)),
@@ -212,10 +213,8 @@ describe('stream writer bytes (server_stream_*_ok captures)', () => {
       for (let i = 0; i < msgs.length; i++) {
         const before = got.length;
         node.tr.send([msgs[i]!]);
-        await waitUntil(
-          () =>
-            got.some((g, k) => k >= before && g.length > 1 && !(g.length === 38 && g.equals(heartbeats[0]!))),
-          `chunk ${i}`,
+        await waitFor(`chunk ${i}`, () =>
+          got.some((g, k) => k >= before && g.length > 1 && !(g.length === 38 && g.equals(heartbeats[0]!))),
         );
         const chunk = got.slice(before).find((g) => g.length > 1 && !g.equals(heartbeats[0]!))!;
         assert.equal(chunk.toString('hex'), dataChunks[i]!.toString('hex'), `chunk ${i}`);

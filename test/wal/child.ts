@@ -3,9 +3,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** Fixtures still running: killed after the file's tests, so a failed or timed-out test leaves none. */
+const live = new Set<ChildProcess>();
+after(() => {
+  for (const child of live) child.kill('SIGKILL');
+});
 
 /** A running fixture: its process, and its stdout as lines. */
 export interface Fixture {
@@ -20,6 +27,8 @@ export function startFixture(name: string, args: string[]): Fixture {
   const child = spawn(process.execPath, [join(here, 'fixtures', `${name}.js`), ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let err = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => {

@@ -121,9 +121,14 @@ describe('a full disk (tmpfs)', () => {
     ['zeros', 'fdatasync'],
     ['sparse', 'fdatasync'],
   ] as const) {
-    it(`ENOSPC gives a clear error and loses nothing acknowledged (${preallocation} preallocation, ${sync})`, async () => {
+    it(`ENOSPC gives a clear error and loses nothing acknowledged (${preallocation} preallocation, ${sync})`, async (t) => {
       const dir = join(mnt, `wal-${preallocation}-${sync}`);
       const filler = join(mnt, `filler-${preallocation}-${sync}`);
+      // A failed run must not leave the small file system full for the next one.
+      t.after(async () => {
+        await rm(filler, { force: true });
+        await rm(dir, { recursive: true, force: true });
+      });
       await writeFile(filler, Buffer.alloc(96 * 1024, 1));
       const w = await Wal.create(dir, Uint8Array.of(1), { segmentSizeBytes: 64 * 1024, preallocation, sync });
       let acked = 0;

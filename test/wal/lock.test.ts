@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isRaftwireError } from '../../src/errors/index.js';
+import { DirLock } from '../../src/wal/dir-lock.js';
 import { LOCK_FILE_NAME, Wal, WalErrorCode } from '../../src/wal/index.js';
 import { nextLine, startFixture } from './child.js';
 import { entry, hardState, tempRoot } from './helpers.js';
@@ -127,5 +128,30 @@ describe('WAL lock, stale takeover by two processes at once', () => {
       await Promise.all([a.exited, b.exited]);
       await t.dispose();
     }
+  });
+});
+
+describe('WAL lock without the addon (the abstract-socket fallback)', () => {
+  it('is exclusive, names the holder, follows a rename, and is free again after release', async (t) => {
+    const root = await tempRoot();
+    t.after(() => root.dispose());
+    const dir = join(root.root, 'd');
+    await mkdir(dir);
+    const link = join(root.root, 'l');
+    await symlink(dir, link);
+    const a = await DirLock.acquire(dir, 'socket');
+    t.after(() => a.release());
+    assert.equal((await readFile(join(dir, LOCK_FILE_NAME), 'utf8')).trim(), String(process.pid));
+    // Another path to the same directory: only the kernel-held socket can refuse it.
+    await assert.rejects(DirLock.acquire(link, 'socket'), locked);
+    await assert.rejects(DirLock.acquire(link, 'ofd'), locked);
+    const moved = join(root.root, 'moved');
+    await a.renameDir(dir, moved);
+    await symlink(moved, join(root.root, 'moved-link'));
+    await assert.rejects(DirLock.acquire(join(root.root, 'moved-link'), 'socket'), locked);
+    await a.release();
+    await assert.rejects(readFile(join(moved, LOCK_FILE_NAME)), { code: 'ENOENT' });
+    const b = await DirLock.acquire(join(root.root, 'moved-link'), 'socket');
+    await b.release();
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { crc32c } from '../../src/crc32c/index.js';
@@ -47,6 +47,43 @@ describe('Wal', () => {
     await w.close();
     await assert.rejects(Wal.create(t.dir), code(WalErrorCode.EXISTS));
     await assert.rejects(Wal.create(t.root), code(WalErrorCode.EXISTS));
+  });
+
+  it('create refuses a path that is a regular file, a symbolic link or a non-empty directory, and removes nothing', async () => {
+    const file = join(t.root, 'a-file');
+    await writeFile(file, 'precious');
+    await assert.rejects(Wal.create(file), code(WalErrorCode.NOT_A_DIRECTORY));
+    assert.equal(await readFile(file, 'utf8'), 'precious');
+    const target = join(t.root, 'target');
+    await mkdir(target);
+    const link = join(t.root, 'a-link');
+    await symlink(target, link);
+    await assert.rejects(Wal.create(link), code(WalErrorCode.NOT_A_DIRECTORY));
+    assert.equal(await readlink(link), target);
+    await mkdir(t.dir);
+    await writeFile(join(t.dir, 'notes.txt'), 'keep me');
+    await assert.rejects(Wal.create(t.dir), code(WalErrorCode.EXISTS));
+    assert.equal(await readFile(join(t.dir, 'notes.txt'), 'utf8'), 'keep me');
+    assert.deepEqual((await readdir(t.root)).sort(), ['a-file', 'a-link', 'target', 'wal']);
+  });
+
+  it('create builds the WAL in an existing empty directory', async () => {
+    await mkdir(t.dir);
+    const w = await Wal.create(t.dir);
+    await w.close();
+    assert.deepEqual(await readdir(t.root), ['wal']);
+    assert.ok((await readdir(t.dir)).includes(walName(0, 0)));
+  });
+
+  it('create refuses when <dir>.tmp is anything but the leftover of a create, and removes nothing', async () => {
+    await writeFile(`${t.dir}.tmp`, 'not ours');
+    await assert.rejects(Wal.create(t.dir), code(WalErrorCode.EXISTS));
+    assert.equal(await readFile(`${t.dir}.tmp`, 'utf8'), 'not ours');
+    await rm(`${t.dir}.tmp`);
+    await mkdir(`${t.dir}.tmp`);
+    await writeFile(join(`${t.dir}.tmp`, 'notes.txt'), 'keep me');
+    await assert.rejects(Wal.create(t.dir), code(WalErrorCode.EXISTS));
+    assert.equal(await readFile(join(`${t.dir}.tmp`, 'notes.txt'), 'utf8'), 'keep me');
   });
 
   it('open of a directory without segments is FILE_NOT_FOUND', async () => {
@@ -411,9 +448,10 @@ describe('lifecycle edges', () => {
     for (let i = 1; i <= 30; i++) await w.save(hardState(1, 1n, i - 1), [entry(i, 1, 100)]);
     await w.close();
     const r = await Wal.open(t.dir, ZERO);
-    const reading = r.readAll();
+    // The rejection is handled from the start: it may settle before close does.
+    const reading = assert.rejects(r.readAll(), code(WalErrorCode.BAD_STATE));
     await r.close();
-    await assert.rejects(reading, code(WalErrorCode.BAD_STATE));
+    await reading;
     const again = await Wal.open(t.dir, ZERO);
     assert.equal((await again.readAll()).entries.length, 30);
     await again.close();

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatId } from '../../../src/raftpb/index.js';
+import { waitFor } from '../../support/wait.js';
 import type {
   ClusterNode,
   ConfChangeTransitionKind,
@@ -275,48 +276,10 @@ export class MixedCluster {
     timeoutMs = DEFAULT_WAIT_MS,
   ): Promise<void> {
     const nodes = this.runningIds().map((id) => this.node(id));
-    const label = (): string => (typeof what === 'string' ? what : what());
-    return new Promise<void>((resolve, reject) => {
-      let done = false;
-      let checking = false;
-      let again = false;
-      const offs: Array<() => void> = [];
-      const finish = (err?: Error) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        for (const off of offs) off();
-        if (err === undefined) resolve();
-        else reject(err);
-      };
-      const check = async () => {
-        if (done) return;
-        if (checking) {
-          again = true;
-          return;
-        }
-        checking = true;
-        try {
-          do {
-            again = false;
-            if (await cond()) {
-              finish();
-              return;
-            }
-          } while (again && !done);
-        } catch (e) {
-          finish(e as Error);
-        } finally {
-          checking = false;
-        }
-      };
-      const timer = setTimeout(() => {
-        void this.describe().then((d) =>
-          finish(new Error(`timed out after ${timeoutMs} ms waiting for ${label()}\n${d}`)),
-        );
-      }, timeoutMs);
-      for (const n of nodes) offs.push(n.events.listen(() => void check()));
-      void check();
+    return waitFor(what, cond, {
+      timeoutMs,
+      on: nodes.map((n) => (wake: () => void) => n.events.listen(wake)),
+      describe: async () => `\n${await this.describe()}`,
     });
   }
 

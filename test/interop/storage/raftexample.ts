@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { goEnv } from '../../support/go.js';
 import { fromHex } from '../../support/hex.js';
 import { projectRoot, vectorsDir } from '../../support/paths.js';
+import { waitFor } from '../../support/wait.js';
 
 /** build/go/raftexample, built on first use. */
 export function raftexampleBinary(): string {
@@ -40,20 +41,19 @@ export function freePort(): Promise<number> {
 
 /** Resolves once 127.0.0.1:port accepts a connection, trying every 20 ms until `timeoutMs`. */
 async function waitForListener(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = connect(port, '127.0.0.1');
-      sock.once('connect', () => {
-        sock.destroy();
-        resolve(true);
-      });
-      sock.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitFor(
+    `a listener on port ${port}`,
+    () =>
+      new Promise<boolean>((resolve) => {
+        const sock = connect(port, '127.0.0.1');
+        sock.once('connect', () => {
+          sock.destroy();
+          resolve(true);
+        });
+        sock.once('error', () => resolve(false));
+      }),
+    { timeoutMs, intervalMs: 20 },
+  );
 }
 
 /** A running single-node raftexample. */
@@ -129,20 +129,22 @@ export async function get(r: Raftexample, key: string): Promise<Uint8Array | und
 
 /**
  * Waits until `key` reads as `value` (the PUT is committed and applied), retrying every 20 ms for
- * at most `attempts` tries (30 s by default: a busy machine can leave a long commit backlog).
+ * at most `timeoutMs` (30 s by default: a busy machine can leave a long commit backlog).
  */
 export async function waitForValue(
   r: Raftexample,
   key: string,
   value: string,
-  attempts = 1500,
+  timeoutMs = 30_000,
 ): Promise<void> {
-  for (let i = 0; i < attempts; i++) {
-    const got = await get(r, key);
-    if (got !== undefined && Buffer.from(got).toString('utf8') === value) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`${key} never became ${value}`);
+  await waitFor(
+    `${key} to become ${value}`,
+    async () => {
+      const got = await get(r, key);
+      return got !== undefined && Buffer.from(got).toString('utf8') === value;
+    },
+    { timeoutMs, intervalMs: 20 },
+  );
 }
 
 interface GobVectors {

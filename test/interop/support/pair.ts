@@ -2,6 +2,7 @@
 
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '../../support/wait.js';
 import { type GoNode, type GoNodeOptions, startGoNode } from './go-node.js';
 import { GO_ID, heartbeat, isProbe, TS_ID } from './messages.js';
 import { TsNode, type TsNodeOptions } from './ts-node.js';
@@ -24,22 +25,24 @@ export async function startPair(
  * a round of probes arrives on each side without any pipeline POST.
  */
 export async function waitStreams(ts: TsNode, go: GoNode, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const gs = await go.stats();
-    const attached =
-      gs.msgappGets > 0 && gs.messageGets > 0 && ts.stats.msgappGets > 0 && ts.stats.messageGets > 0;
-    const postsBefore = gs.posts + ts.stats.posts;
-    const goProbes = go.received().filter((r) => isProbe(r.message)).length;
-    const tsProbes = ts.raft.received.filter((r) => isProbe(r.message)).length;
-    ts.transport.send([heartbeat(TS_ID, GO_ID, 0, 1)]);
-    await go.send([heartbeat(GO_ID, TS_ID, 0, 1)]);
-    await sleep(30);
-    if (!attached) continue;
-    const arrived =
-      go.received().filter((r) => isProbe(r.message)).length > goProbes &&
-      ts.raft.received.filter((r) => isProbe(r.message)).length > tsProbes;
-    if (arrived && (await go.stats()).posts + ts.stats.posts === postsBefore) return;
-  }
-  throw new Error(`streams between TS and Go did not come up within ${timeoutMs} ms${go.stderrText()}`);
+  await waitFor(
+    'streams between TS and Go',
+    async () => {
+      const gs = await go.stats();
+      const attached =
+        gs.msgappGets > 0 && gs.messageGets > 0 && ts.stats.msgappGets > 0 && ts.stats.messageGets > 0;
+      const postsBefore = gs.posts + ts.stats.posts;
+      const goProbes = go.received().filter((r) => isProbe(r.message)).length;
+      const tsProbes = ts.raft.received.filter((r) => isProbe(r.message)).length;
+      ts.transport.send([heartbeat(TS_ID, GO_ID, 0, 1)]);
+      await go.send([heartbeat(GO_ID, TS_ID, 0, 1)]);
+      await sleep(30); // a round of probes in flight
+      if (!attached) return false;
+      const arrived =
+        go.received().filter((r) => isProbe(r.message)).length > goProbes &&
+        ts.raft.received.filter((r) => isProbe(r.message)).length > tsProbes;
+      return arrived && (await go.stats()).posts + ts.stats.posts === postsBefore;
+    },
+    { timeoutMs, intervalMs: 1, describe: () => go.stderrText() },
+  );
 }

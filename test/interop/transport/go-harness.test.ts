@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { type Message, MessageType } from '../../../src/raftpb/index.js';
+import { waitFor } from '../../support/wait.js';
 import { makeCa, makeLeaf } from '../support/certs.js';
 import { type GoNode, type GoNodeOptions, type GoReceived, startGoNode } from '../support/go-node.js';
 import {
@@ -143,17 +144,20 @@ function notProbe(r: GoReceived): boolean {
  */
 async function waitStreams(a: GoNode, b: GoNode): Promise<void> {
   const probes = (n: GoNode): number => n.received().filter((r) => !notProbe(r)).length;
-  for (let round = 1; round <= 200; round++) {
-    const [sa, sb] = [await a.stats(), await b.stats()];
-    const attached = sa.msgappGets > 0 && sa.messageGets > 0 && sb.msgappGets > 0 && sb.messageGets > 0;
-    const before = [probes(a), probes(b)];
-    await a.send([heartbeat(a.id, b.id, 0, 1)]);
-    await b.send([heartbeat(b.id, a.id, 0, 1)]);
-    await new Promise((r) => setTimeout(r, 25));
-    if (!attached) continue;
-    const [sa2, sb2] = [await a.stats(), await b.stats()];
-    const arrived = probes(a) > (before[0] ?? 0) && probes(b) > (before[1] ?? 0);
-    if (arrived && sa2.posts === sa.posts && sb2.posts === sb.posts) return;
-  }
-  throw new Error('streams did not come up');
+  await waitFor(
+    'streams between the Go nodes',
+    async () => {
+      const [sa, sb] = [await a.stats(), await b.stats()];
+      const attached = sa.msgappGets > 0 && sa.messageGets > 0 && sb.msgappGets > 0 && sb.messageGets > 0;
+      const before = [probes(a), probes(b)];
+      await a.send([heartbeat(a.id, b.id, 0, 1)]);
+      await b.send([heartbeat(b.id, a.id, 0, 1)]);
+      await new Promise((r) => setTimeout(r, 25)); // a round of probes in flight
+      if (!attached) return false;
+      const [sa2, sb2] = [await a.stats(), await b.stats()];
+      const arrived = probes(a) > (before[0] ?? 0) && probes(b) > (before[1] ?? 0);
+      return arrived && sa2.posts === sa.posts && sb2.posts === sb.posts;
+    },
+    { timeoutMs: 10_000, intervalMs: 1 },
+  );
 }

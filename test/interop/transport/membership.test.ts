@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '../../support/wait.js';
 import { startGoNode } from '../support/go-node.js';
 import { GO_ID, heartbeat, isProbe, messageMix, sortedHex, TS_ID } from '../support/messages.js';
 import { startPair, waitStreams } from '../support/pair.js';
@@ -68,12 +69,16 @@ test('updatePeer: after Go moves to a new port, TS reaches it at the new URL', a
   const moved = await startGoNode(t, { id: GO_ID });
   await moved.addPeer(TS_ID, [ts.url]);
   ts.transport.updatePeer(GO_ID, [moved.url]);
-  const deadline = Date.now() + 10_000;
   let commit = 100;
-  while (moved.received().filter((r) => !isProbe(r.message)).length === 0 && Date.now() < deadline) {
-    ts.transport.send([heartbeat(TS_ID, GO_ID, commit++)]);
-    await sleep(20);
-  }
+  await waitFor(
+    'the moved Go node to receive',
+    () => {
+      if (moved.received().some((r) => !isProbe(r.message))) return true;
+      ts.transport.send([heartbeat(TS_ID, GO_ID, commit++)]);
+      return false;
+    },
+    { timeoutMs: 10_000, intervalMs: 20 },
+  );
   const got = moved.received().filter((r) => !isProbe(r.message));
   assert.ok(got.length > 0, 'the moved Go node receives');
   assert.ok(got.every((r) => r.message.from === TS_ID && r.message.commit >= 100));

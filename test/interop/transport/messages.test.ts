@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Message, MessageType, newEntry, newMessage } from '../../../src/raftpb/index.js';
-import { eventually } from '../support/eventually.js';
+import { waitFor } from '../../support/wait.js';
 import { startGoNode } from '../support/go-node.js';
 import {
   GO_ID,
@@ -161,10 +161,11 @@ test('a three-member cluster (one TS, two Go): every member reaches every other,
   await go2.addPeer(GO_ID, [go.url]);
   await go.addPeer(GO_ID_2, [go2.url]);
   await waitStreams(ts, go);
-  await eventually('TS has both peers active', () => ts.transport.activePeers() === 2);
-  await eventually(
+  await waitFor('TS has both peers active', () => ts.transport.activePeers() === 2, { timeoutMs: 10_000 });
+  await waitFor(
     'each Go has both peers active',
     async () => (await go.activePeers()) === 2 && (await go2.activePeers()) === 2,
+    { timeoutMs: 10_000 },
   );
   const fromTs = [...messageMix(TS_ID, GO_ID), ...messageMix(TS_ID, GO_ID_2)];
   ts.transport.send(fromTs);

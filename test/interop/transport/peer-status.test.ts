@@ -7,7 +7,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
-import { eventually } from '../support/eventually.js';
+import { waitFor } from '../../support/wait.js';
 import { startGoNode } from '../support/go-node.js';
 import { GO_ID, heartbeat, TS_ID } from '../support/messages.js';
 import { startPair, waitStreams } from '../support/pair.js';
@@ -29,13 +29,13 @@ test('TS sees Go inactive after Go crashes, Go sees TS inactive after TS stops',
   const { ts, go } = await startPair(t);
   await waitStreams(ts, go);
   await go.kill();
-  await eventually('TS sees Go inactive', () => ts.transport.activePeers() === 0);
+  await waitFor('TS sees Go inactive', () => ts.transport.activePeers() === 0, { timeoutMs: 10_000 });
   assert.equal(ts.transport.activeSince(GO_ID), undefined);
 
   const { ts: ts2, go: go2 } = await startPair(t);
   await waitStreams(ts2, go2);
   await ts2.stop();
-  await eventually('Go sees TS inactive', async () => (await go2.activePeers()) === 0);
+  await waitFor('Go sees TS inactive', async () => (await go2.activePeers()) === 0, { timeoutMs: 10_000 });
   assert.equal(await go2.activeSince(TS_ID), 0);
 });
 
@@ -81,7 +81,9 @@ test('the TS prober gets healthy answers from Go’s /raft/probing and records r
       );
     return Number(line?.split(' ').at(-1) ?? 0);
   };
-  await eventually('a probe round trip to Go is recorded', async () => (await rttCount()) >= 2);
+  await waitFor('a probe round trip to Go is recorded', async () => (await rttCount()) >= 2, {
+    timeoutMs: 10_000,
+  });
 });
 
 test('the URL picker moves past a dead URL to a live one, both implementations', async (t) => {
@@ -91,12 +93,16 @@ test('the URL picker moves past a dead URL to a live one, both implementations',
   ts.transport.addPeer(GO_ID, [dead, go.url]);
   await go.addPeer(TS_ID, [dead, ts.url]);
   let commit = 1;
-  await eventually('both sides delivered through the live URL', async () => {
-    ts.transport.send([heartbeat(TS_ID, GO_ID, commit)]);
-    await go.send([heartbeat(GO_ID, TS_ID, commit)]);
-    commit++;
-    return go.received().length > 0 && ts.raft.received.items.length > 0;
-  });
+  await waitFor(
+    'both sides delivered through the live URL',
+    async () => {
+      ts.transport.send([heartbeat(TS_ID, GO_ID, commit)]);
+      await go.send([heartbeat(GO_ID, TS_ID, commit)]);
+      commit++;
+      return go.received().length > 0 && ts.raft.received.items.length > 0;
+    },
+    { timeoutMs: 10_000 },
+  );
   await waitStreams(ts, go);
 });
 

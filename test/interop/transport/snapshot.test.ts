@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MessageType } from '../../../src/raftpb/index.js';
 import { SnapshotStatus } from '../../../src/transport/index.js';
-import { eventually } from '../support/eventually.js';
+import { waitFor } from '../../support/wait.js';
 import { GO_ID, messageHex, msgSnap, pseudoRandomBytes, TS_ID } from '../support/messages.js';
 import { startPair, waitStreams } from '../support/pair.js';
 
@@ -53,7 +53,9 @@ test('TS → Go: sendSnapshot streams a 6 MiB body that Go saves byte for byte',
   assert.equal((await go.stats()).snapshotPosts, 1);
   // Go's own metric counts it as a successful receive from the TS member.
   const key = `etcd_network_snapshot_receive_success{From=${TS_ID.toString(16)}}`;
-  await eventually('Go counted the snapshot', async () => (await go.metrics())[key] === 1);
+  await waitFor('Go counted the snapshot', async () => (await go.metrics())[key] === 1, {
+    timeoutMs: 10_000,
+  });
 });
 
 test('Go → TS: a 5 MiB snapshot from Go is saved by the TS snapshotter, then processed', async (t) => {
