@@ -1,5 +1,5 @@
 /**
- * etcd's peer prober: GET <url>/raft/probing every 4 s per peer through the pipeline client. Each
+ * etcd's peer prober: GET <url>/raft/probing every 4 s per peer through the probe client. Each
  * successful probe's round-trip time is observed into etcd_network_peer_round_trip_time_seconds
  * {To}, and feeds a smoothed RTT and clock-difference estimate; a monitor logs an unhealthy peer or
  * a clock difference above 1 s on etcd's cadence (5 s, then 30 s while healthy). Probes never
@@ -76,7 +76,7 @@ export class Prober {
     const url = t.urls[t.picked]!;
     const started = performance.now();
     try {
-      const res = await this.ctx.pipelineClient.request({
+      const res = await this.ctx.probeClient.request({
         origin: url,
         path: '/raft/probing',
         method: 'GET',
@@ -105,6 +105,9 @@ export class Prober {
 
   private monitor(hex: string, t: Target): void {
     if (!t.healthy) {
+      // etcd 3.4 names its pipeline prober after the round tripper that also carries snapshots
+      // (pipelineRt) and logs that name; raftwire probes once, through its own client, and keeps
+      // etcd's name so log searches written for etcd still match.
       this.ctx.logger.warn(
         { 'remote-peer-id': hex, 'round-tripper-name': 'ROUND_TRIPPER_SNAPSHOT', error: t.lastError },
         'prober detected unhealthy status',

@@ -87,7 +87,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     if (options.urls !== undefined) baseHeaders['X-PeerURLs'] = parsePeerUrls(options.urls).join(',');
     const connect = clientConnectOptions(options.tls, options.dialTimeoutMs ?? 0);
     const streamClient = new Agent({ connect, pipelining: 1, keepAliveTimeout: STREAM_KEEPALIVE_TIMEOUT_MS });
-    const pipelineClient = new Agent({
+    const probeClient = new Agent({
       connect,
       connections: PIPELINE_CONNECTIONS,
       pipelining: 1,
@@ -98,7 +98,7 @@ export class Transport extends EventEmitter<TransportEvents> {
       pipelining: 1,
       keepAliveTimeout: PIPELINE_KEEPALIVE_TIMEOUT_MS,
     });
-    this.agents = [streamClient, pipelineClient, snapshotClient];
+    this.agents = [streamClient, probeClient, snapshotClient];
     const rate = options.dialRetryPerSecond;
     const snapshotter = options.snapshotter;
     this.ctx = {
@@ -112,7 +112,7 @@ export class Transport extends EventEmitter<TransportEvents> {
       now,
       baseHeaders,
       streamClient,
-      pipelineClient,
+      probeClient,
       snapshotClient,
       dialRetryIntervalMs: rate !== undefined && rate > 0 ? 1000 / rate : DEFAULT_DIAL_RETRY_INTERVAL_MS,
       snapshotProgressTimeoutMs: options.snapshotProgressTimeoutMs ?? SNAPSHOT_PROGRESS_TIMEOUT_MS,
