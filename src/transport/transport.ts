@@ -25,7 +25,6 @@ import { TransportMetrics } from './metrics.js';
 import { Peer } from './peer.js';
 import { Prober } from './prober.js';
 import { Remote } from './remote.js';
-import { directorySnapshotStore } from './snapshot-store.js';
 import type { LeaderStats, ServerStats } from './stats.js';
 import { clientConnectOptions, clientTlsOptions } from './tls.js';
 import type { SnapshotMessage, TransportOptions, TransportTlsOptions } from './types.js';
@@ -100,7 +99,6 @@ export class Transport extends EventEmitter<TransportEvents> {
     });
     this.agents = [streamClient, probeClient, snapshotClient];
     const rate = options.dialRetryPerSecond;
-    const snapshotter = options.snapshotter;
     this.ctx = {
       localId: options.id,
       localHex,
@@ -118,7 +116,7 @@ export class Transport extends EventEmitter<TransportEvents> {
       snapshotProgressTimeoutMs: options.snapshotProgressTimeoutMs ?? SNAPSHOT_PROGRESS_TIMEOUT_MS,
       dialTimeoutMs: options.dialTimeoutMs ?? 0,
       tlsClient: clientTlsOptions(options.tls),
-      snapshotter: typeof snapshotter === 'string' ? directorySnapshotStore(snapshotter) : snapshotter,
+      snapshotter: options.snapshotter,
       serverStats: options.serverStats,
       leaderStats: options.leaderStats,
       reportCritical: (err) => this.reportCritical(err),

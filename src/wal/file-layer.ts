@@ -4,6 +4,7 @@
  * `nodeWalFs`, is plain `fs/promises`.
  */
 import { open } from 'node:fs/promises';
+import { fsyncDir } from '../fsutil/index.js';
 
 /** An open file, as the WAL uses it (a `FileHandle` satisfies it). */
 export interface WalFile {
@@ -41,14 +42,7 @@ export const PRIVATE_FILE_MODE = 0o600;
 /** The real file system. */
 export const nodeWalFs: WalFs = {
   open: (path, flags, mode) => open(path, flags, mode),
-  async syncDir(path) {
-    const fh = await open(path, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  },
+  syncDir: fsyncDir,
 };
 
 /** One megabyte of zeros, shared by every zero-fill. */

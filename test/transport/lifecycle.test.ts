@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { MessageType, newConfState, newEntry, newMessage, newSnapshot } from '../../src/raftpb/index.js';
+import { Snapshotter } from '../../src/snap/index.js';
 import { fakePeer, startPair, waitUntil } from './harness.js';
 
 function resources(): Record<string, number> {
@@ -26,7 +27,10 @@ it('stop closes every socket, server, timer and file it opened', async () => {
   const before = resources();
   const dir = await mkdtemp(join(tmpdir(), 'raftwire-leak-'));
   const hung = await fakePeer((req) => req.pause());
-  const [a, b] = await startPair({ probeIntervalMs: 200 }, { snapshotter: dir, probeIntervalMs: 200 });
+  const [a, b] = await startPair(
+    { probeIntervalMs: 200 },
+    { snapshotter: new Snapshotter(dir), probeIntervalMs: 200 },
+  );
   a.tr.addPeer(3n, [hung.url]);
   a.tr.send([
     newMessage({

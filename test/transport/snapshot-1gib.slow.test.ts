@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { MessageType, newConfState, newMessage, newSnapshot } from '../../src/raftpb/index.js';
+import { Snapshotter } from '../../src/snap/index.js';
 import { startNode } from './harness.js';
 
 const GIB = 1024 * 1024 * 1024;
@@ -19,7 +20,7 @@ const MAX_RSS_GROWTH_BYTES = 192 * 1024 * 1024;
 it('streams a 1 GiB snapshot with bounded memory', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'raftwire-1gib-'));
   const a = await startNode(1n);
-  const b = await startNode(2n, { snapshotter: dir });
+  const b = await startNode(2n, { snapshotter: new Snapshotter(dir) });
   a.tr.addPeer(2n, [b.url]);
   b.tr.addPeer(1n, [a.url]);
   try {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { MessageType, newConfState, newMessage, newSnapshot } from '../../src/raftpb/index.js';
+import { Snapshotter } from '../../src/snap/index.js';
 import { SnapshotStatus } from '../../src/transport/index.js';
 import { encodeSnapshotHead } from '../../src/transport/snapshot-body.js';
 import { fakePeer, metricValue, startNode, type TestNode, waitUntil } from './harness.js';
@@ -50,7 +51,7 @@ describe('sendSnapshot between two transports', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'raftwire-snap-'));
     a = await startNode(1n, { snapshotProgressTimeoutMs: 500 });
-    b = await startNode(2n, { snapshotter: dir, snapshotProgressTimeoutMs: 500 });
+    b = await startNode(2n, { snapshotter: new Snapshotter(dir), snapshotProgressTimeoutMs: 500 });
     a.tr.addPeer(2n, [b.url]);
     b.tr.addPeer(1n, [a.url]);
   });

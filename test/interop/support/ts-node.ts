@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import type { Message } from '../../../src/raftpb/index.js';
+import { Snapshotter } from '../../../src/snap/index.js';
 import {
   createPeerServer,
   type Raft,
@@ -131,7 +132,7 @@ export class TsNode {
       clusterId: opts.clusterId ?? 0x1000n,
       raft: this.raft,
       ...tls,
-      ...(opts.snapDir === undefined ? {} : { snapshotter: opts.snapDir }),
+      ...(opts.snapDir === undefined ? {} : { snapshotter: new Snapshotter(opts.snapDir) }),
       ...(opts.advertise ? { urls: [this.url] } : {}),
       logger: this.logger,
       ...opts.transport,
