@@ -25,7 +25,7 @@ export { createPeerServer } from './peer-server.js';
 export { encodeSnapshotHead } from './snapshot-body.js';
 export type { ServerState } from './stats.js';
 export { FollowerStats, LeaderStats, ServerStats } from './stats.js';
-export type { PeerRequestListener, TransportEvents } from './transport.js';
+export type { PeerLinkStatus, PeerRequestListener, TransportEvents } from './transport.js';
 export { Transport } from './transport.js';
 export type {
   Raft,

@@ -11,6 +11,7 @@ import {
   PROBE_STATUS_MONITORING_INTERVAL_MS,
 } from './constants.js';
 import { describeError, type TransportContext } from './context.js';
+import { TransportError, TransportErrorCode } from './errors.js';
 
 interface Target {
   urls: string[];
@@ -57,6 +58,12 @@ export class Prober {
     void this.probe(hex, t);
   }
 
+  /** The smoothed RTT of `id`'s probes in ms; undefined before a first success or when not probed. */
+  rttMs(id: bigint): number | undefined {
+    const srtt = this.targets.get(id)?.srttMs ?? 0;
+    return srtt === 0 ? undefined : srtt;
+  }
+
   remove(id: bigint): void {
     const t = this.targets.get(id);
     if (t === undefined) return;
@@ -86,7 +93,10 @@ export class Prober {
       });
       const body = (await res.body.json()) as { OK?: unknown; Now?: unknown };
       if (res.statusCode !== 200 || body.OK !== true)
-        throw new Error(`unexpected probe answer ${res.statusCode}`);
+        throw new TransportError(
+          TransportErrorCode.UnexpectedStatus,
+          `unexpected probe answer ${res.statusCode}`,
+        );
       const rttMs = performance.now() - started;
       t.srttMs = t.srttMs === 0 ? rttMs : 0.875 * t.srttMs + 0.125 * rttMs;
       const remoteNow = typeof body.Now === 'string' ? Date.parse(body.Now) : Number.NaN;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import { MessageType, newMessage } from '../../src/raftpb/index.js';
+import { cutPeer, mendPeer } from '../../src/transport/fault-injection.js';
 import { fakePeer, metricValue, startNode, waitUntil } from './harness.js';
 
 const hb = (commit: number) => newMessage({ type: MessageType.MsgHeartbeat, to: 3n, from: 1n, commit });
@@ -43,11 +44,11 @@ describe('remote', () => {
     answer = true;
     for (const r of held.splice(0)) r.writeHead(204).end();
     await waitUntil(() => posts.length === 68, 'queue drained');
-    node.tr.cutPeer(3n);
+    cutPeer(node.tr, 3n);
     node.tr.send([hb(100)]);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(posts.length, 68, 'nothing sent while cut');
-    node.tr.mendPeer(3n);
+    mendPeer(node.tr, 3n);
     node.tr.send([hb(101)]);
     await waitUntil(() => posts.length === 69, 'sent after mend');
     await node.close();

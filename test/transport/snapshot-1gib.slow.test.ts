@@ -35,7 +35,7 @@ it('streams a 1 GiB snapshot with bounded memory', async (t) => {
       peak = Math.max(peak, process.memoryUsage().rss);
     }, 50);
     const started = performance.now();
-    const ok = await a.tr.sendSnapshot({
+    await a.tr.sendSnapshot({
       message: newMessage({
         type: MessageType.MsgSnap,
         to: 2n,
@@ -51,7 +51,6 @@ it('streams a 1 GiB snapshot with bounded memory', async (t) => {
     t.diagnostic(
       `1 GiB snapshot in ${seconds.toFixed(1)} s (${(1024 / seconds).toFixed(0)} MiB/s), RSS growth ${((peak - base) / 2 ** 20).toFixed(0)} MiB`,
     );
-    assert.equal(ok, true);
     assert.deepEqual(await readdir(dir), ['000000000000004d.snap.db']);
     assert.equal((await stat(join(dir, '000000000000004d.snap.db'))).size, GIB);
     assert.ok(peak - base < MAX_RSS_GROWTH_BYTES, `RSS grew ${peak - base} bytes`);

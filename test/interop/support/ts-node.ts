@@ -184,7 +184,7 @@ export class TsNode {
       server = createServer(listener);
     } else {
       this.transport = this.createTransport();
-      await this.transport.start();
+      this.transport.start();
       handler = this.transport.handler();
       server = createPeerServer(this.transport, { logger: this.logger });
       server.removeAllListeners('request');
@@ -203,7 +203,7 @@ export class TsNode {
     this.url = `${o.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
     if (o.advertise) {
       this.transport = this.createTransport();
-      await this.transport.start();
+      this.transport.start();
       handler = this.transport.handler();
     }
   }
