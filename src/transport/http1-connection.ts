@@ -1,8 +1,10 @@
 /**
  * A minimal HTTP/1.1 keep-alive client connection for the pipeline's POST /raft: one request at a
  * time, a prebuilt request head, and a small response parser (status, Content-Length or chunked
- * body, X-Etcd-Cluster-Id, Connection: close). A general client (undici) spends several times more
- * CPU per request than this, and the pipeline sends one request per raft message.
+ * body, X-Etcd-Cluster-Id, Connection: close). undici spends 1.5–1.7× the CPU per request and
+ * never delivered more requests per second (docs/transport.md, "Why the pipeline has its own HTTP
+ * client"; bench/transport/pipeline-client.ts), and the pipeline sends one request per raft message.
+ * What a peer can make it buffer is capped (head 16 KiB, body 64 KiB).
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
