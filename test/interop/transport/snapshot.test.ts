@@ -105,6 +105,9 @@ test('Go → TS: a transfer that breaks midway leaves no file and never reaches 
   await go.waitEvent('reportSnapshot', (e) => e.status === 'failure');
   await sleep(200);
   assert.equal(ts.raft.received.items.length, 0, 'the TS raft never saw the MsgSnap');
+  // The TS receiver notices the cut on its own schedule: give its cleanup a bounded while.
+  for (const deadline = Date.now() + 5_000; (await readdir(snapDir)).length > 0 && Date.now() < deadline; )
+    await sleep(20);
   assert.deepEqual(await readdir(snapDir), [], 'no database and no temp file left behind');
 });
 
