@@ -191,7 +191,8 @@ export class Transport extends EventEmitter<TransportEvents> {
   /**
    * A node:http request listener for POST /raft, GET /raft/stream/…, POST /raft/snapshot and
    * /raft/probing (etcd's Transport.Handler). Usable in every state; stream requests are accepted
-   * only from peers added and not removed, so none before `start` or after `stop`.
+   * only from peers added and not removed, so none before `start` or after `stop` (404), while
+   * POST /raft, POST /raft/snapshot and probes are served in every state (as etcd's handler is).
    */
   handler(): PeerRequestListener {
     return createRouter({
