@@ -363,7 +363,7 @@ async function run(c: Command): Promise<Record<string, unknown>> {
 }
 
 async function main(): Promise<void> {
-  await tr.start();
+  tr.start();
   const handler = tr.handler();
   // raftwire's peer server (as an application would run it), with a counting request listener.
   const server = createPeerServer(tr);

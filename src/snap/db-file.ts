@@ -8,7 +8,8 @@
 import { type FileHandle, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { exists, fsyncDir, removeQuietly, writeAll } from './durable-file.js';
+import { fsyncDir } from '../fsutil/index.js';
+import { exists, removeQuietly, writeAll } from './durable-file.js';
 import { DbSourceError } from './errors.js';
 
 /** Where database snapshot bytes come from: a Node stream or any async iterable of byte chunks. */

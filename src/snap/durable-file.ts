@@ -5,16 +5,7 @@
  */
 import { access, type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-
-/** fsyncs a directory so that a create, rename or unlink in it survives a crash. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
+import { fsyncDir } from '../fsutil/index.js';
 
 /** Writes all of `bytes` at the file's current end (loops over short writes). */
 export async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {

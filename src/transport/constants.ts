@@ -18,7 +18,7 @@ export const STREAM_FLUSH_MAX_MESSAGES = STREAM_QUEUE_SIZE / 2;
 export const STREAM_FLUSH_MAX_BYTES = 4 * 1024 * 1024;
 /** Pipeline queue per peer (etcd pipelineBufSize): with 4 in flight, 68 messages can be outstanding. */
 export const PIPELINE_QUEUE_SIZE = 64;
-/** Concurrent POST /raft workers, and undici connections, per peer (etcd connPerPipeline). */
+/** Concurrent POST /raft workers per peer, each on its own keep-alive connection (etcd connPerPipeline). */
 export const PIPELINE_CONNECTIONS = 4;
 /** Headers and body deadline of one pipeline POST (etcd ConnReadTimeout applied to the round trip). */
 export const PIPELINE_REQUEST_TIMEOUT_MS = 5_000;

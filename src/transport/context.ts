@@ -1,6 +1,6 @@
 /**
  * What every part of a transport shares: identity, raft, logger, metrics, clients, clocks. Built
- * once by Transport.start and handed to peers, remotes, readers, writers and handlers.
+ * once by the Transport constructor and handed to peers, remotes, readers, writers and handlers.
  */
 import type { ConnectionOptions } from 'node:tls';
 import type { Dispatcher } from 'undici';
@@ -26,8 +26,11 @@ export interface TransportContext {
   readonly baseHeaders: Readonly<Record<string, string>>;
   /** Long-lived stream GETs: one connection per stream, no pooling. */
   readonly streamClient: Dispatcher;
-  /** POST /raft and probes: keep-alive pool, PIPELINE_CONNECTIONS per origin. */
-  readonly pipelineClient: Dispatcher;
+  /**
+   * GET /raft/probing (the prober's client). POST /raft does not use it: each pipeline worker owns
+   * an Http1Connection (see pipeline.ts).
+   */
+  readonly probeClient: Dispatcher;
   /** POST /raft/snapshot: own connections so a long upload never holds a pipeline slot. */
   readonly snapshotClient: Dispatcher;
   readonly dialRetryIntervalMs: number;

@@ -21,8 +21,8 @@ export class DropReporter {
   }
 
   /**
-   * Records one dropped message of `type` for `peer` (hex) on `channel`. `failureLabel` is the
-   * etcd counter to bump: sent failures {To} or received failures {From}.
+   * Records one dropped message of `type` for `peer` (hex) on `channel`. `direction` picks the etcd
+   * counter also bumped: sent failures {To} for 'send', received failures {From} for 'receive'.
    */
   drop(
     peer: string,

@@ -23,12 +23,18 @@ export const TransportErrorCode = {
   UnexpectedStatus: 'RAFTWIRE_TRANSPORT_UNEXPECTED_STATUS',
   /** A peer URL list is empty or has an entry etcd's types.NewURLs rejects. */
   InvalidUrl: 'RAFTWIRE_TRANSPORT_INVALID_URL',
-  /** The transport is stopped (or was never started). */
+  /** The transport is not running: not started yet, or stopped. */
   Stopped: 'RAFTWIRE_TRANSPORT_STOPPED',
+  /** A snapshot upload arrived but the transport has no `snapshotter` (SnapshotStore) to save it in. */
+  NoSnapshotStore: 'RAFTWIRE_TRANSPORT_NO_SNAPSHOT_STORE',
+  /** A constructor option is out of range (a negative duration, an ID outside uint64). */
+  InvalidOption: 'RAFTWIRE_TRANSPORT_INVALID_OPTION',
   /** sendSnapshot to an ID that is not a peer (etcd errMemberNotFound). */
   MemberNotFound: 'RAFTWIRE_TRANSPORT_MEMBER_NOT_FOUND',
   /** A snapshot body source yielded fewer or more bytes than its declared dbSize. */
   SnapshotSizeMismatch: 'RAFTWIRE_TRANSPORT_SNAPSHOT_SIZE_MISMATCH',
+  /** The caller's snapshot body source threw while it was read (the error is the cause). */
+  SnapshotSourceFailed: 'RAFTWIRE_TRANSPORT_SNAPSHOT_SOURCE_FAILED',
   /** A snapshot transfer made no progress for snapshotProgressTimeoutMs (either end). */
   SnapshotStalled: 'RAFTWIRE_TRANSPORT_SNAPSHOT_STALLED',
   /** A stream write could not be flushed within the write deadline (the reader stalled). */

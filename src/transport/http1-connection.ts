@@ -1,8 +1,10 @@
 /**
  * A minimal HTTP/1.1 keep-alive client connection for the pipeline's POST /raft: one request at a
  * time, a prebuilt request head, and a small response parser (status, Content-Length or chunked
- * body, X-Etcd-Cluster-Id, Connection: close). A general client (undici) spends several times more
- * CPU per request than this, and the pipeline sends one request per raft message.
+ * body, X-Etcd-Cluster-Id, Connection: close). undici spends 1.5–1.7× the CPU per request and
+ * never delivered more requests per second (docs/transport.md, "Why the pipeline has its own HTTP
+ * client"; bench/transport/pipeline-client.ts), and the pipeline sends one request per raft message.
+ * What a peer can make it buffer is capped (head 16 KiB, body 64 KiB).
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
@@ -17,6 +19,12 @@ export interface Http1Response {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+/** Largest response head (status line + headers) accepted: Node's own default --max-http-header-size. */
+const RESPONSE_HEAD_MAX_BYTES = 16 * 1024;
+/** Largest response body accepted: etcd answers POST /raft with at most a short error text. */
+const RESPONSE_BODY_MAX_BYTES = 64 * 1024;
+/** Longest chunk-size line (size + extensions) accepted. */
+const CHUNK_SIZE_LINE_MAX_BYTES = 1024;
 
 /** Options of a connection: where, TLS, and deadlines in ms. */
 export interface Http1ConnectionOptions {
@@ -126,6 +134,15 @@ export class Http1Connection {
     this.gotBytes = true;
     const buf = this.buf === undefined ? chunk : Buffer.concat([this.buf, chunk]);
     const end = buf.indexOf(CRLFCRLF);
+    if (end < 0 ? buf.length > RESPONSE_HEAD_MAX_BYTES : end > RESPONSE_HEAD_MAX_BYTES) {
+      this.fail(
+        new TransportError(
+          TransportErrorCode.ConnectionFailed,
+          `response head exceeds ${RESPONSE_HEAD_MAX_BYTES} bytes`,
+        ),
+      );
+      return;
+    }
     if (end < 0) {
       this.buf = buf;
       return;
@@ -166,11 +183,25 @@ export class Http1Connection {
       used = 0;
     } else if (chunked) {
       const parsed = parseChunked(rest);
+      if (typeof parsed === 'string') {
+        this.fail(
+          new TransportError(TransportErrorCode.ConnectionFailed, `malformed chunked body: ${parsed}`),
+        );
+        return;
+      }
       if (parsed === undefined) {
         this.buf = buf;
         return;
       }
       [body, used] = parsed;
+    } else if (length > RESPONSE_BODY_MAX_BYTES) {
+      this.fail(
+        new TransportError(
+          TransportErrorCode.ConnectionFailed,
+          `response body of ${length} bytes exceeds ${RESPONSE_BODY_MAX_BYTES}`,
+        ),
+      );
+      return;
     } else if (length >= 0) {
       if (rest.length < length) {
         this.buf = buf;
@@ -202,15 +233,29 @@ export class Http1Connection {
   }
 }
 
-/** A chunked body: [text, bytes used], or undefined while incomplete. */
-function parseChunked(b: Buffer): [string, number] | undefined {
+/** A chunk-size line: hex digits, then optional chunk extensions (RFC 9112 §7.1). */
+const CHUNK_SIZE_LINE = /^([0-9a-fA-F]{1,8})[ \t]*(;.*)?$/;
+
+/**
+ * A chunked body: [text, bytes used]; undefined while incomplete; a string naming what is wrong when
+ * it is malformed (a chunk-size line that is not hex, too long, or a body past
+ * RESPONSE_BODY_MAX_BYTES), so the connection fails at once instead of waiting for bytes that
+ * cannot fix it.
+ */
+function parseChunked(b: Buffer): [string, number] | string | undefined {
   let pos = 0;
+  let total = 0;
   const parts: Buffer[] = [];
   for (;;) {
     const nl = b.indexOf('\r\n', pos);
-    if (nl < 0) return undefined;
-    const size = Number.parseInt(b.toString('latin1', pos, nl), 16);
-    if (Number.isNaN(size)) return undefined;
+    if (nl < 0) return b.length - pos > CHUNK_SIZE_LINE_MAX_BYTES ? 'chunk-size line too long' : undefined;
+    if (nl - pos > CHUNK_SIZE_LINE_MAX_BYTES) return 'chunk-size line too long';
+    const line = b.toString('latin1', pos, nl);
+    const m = CHUNK_SIZE_LINE.exec(line);
+    if (m === null) return `bad chunk size ${JSON.stringify(line.slice(0, 32))}`;
+    const size = Number.parseInt(m[1]!, 16);
+    total += size;
+    if (total > RESPONSE_BODY_MAX_BYTES) return `body exceeds ${RESPONSE_BODY_MAX_BYTES} bytes`;
     if (size === 0) {
       // The last chunk, optional trailers, then an empty line.
       const end = b.indexOf(CRLFCRLF, Math.max(pos, nl - 2));
@@ -218,6 +263,7 @@ function parseChunked(b: Buffer): [string, number] | undefined {
       return [Buffer.concat(parts).toString('utf8'), end + 4];
     }
     if (b.length < nl + 2 + size + 2) return undefined;
+    if (b[nl + 2 + size] !== 0x0d || b[nl + 3 + size] !== 0x0a) return 'chunk not followed by CRLF';
     parts.push(b.subarray(nl + 2, nl + 2 + size));
     pos = nl + 2 + size + 2;
   }

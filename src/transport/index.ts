@@ -23,10 +23,9 @@ export { MsgAppV2Decoder, MsgAppV2Encoder } from './msgappv2-codec.js';
 export type { PeerServerOptions } from './peer-server.js';
 export { createPeerServer } from './peer-server.js';
 export { encodeSnapshotHead } from './snapshot-body.js';
-export { directorySnapshotStore, snapshotDbFileName } from './snapshot-store.js';
 export type { ServerState } from './stats.js';
 export { FollowerStats, LeaderStats, ServerStats } from './stats.js';
-export type { PeerRequestListener, TransportEvents } from './transport.js';
+export type { PeerLinkStatus, PeerRequestListener, TransportEvents } from './transport.js';
 export { Transport } from './transport.js';
 export type {
   Raft,

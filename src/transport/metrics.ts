@@ -13,8 +13,18 @@ export interface QueueDepthSource {
   queueDepths(): Iterable<[peer: string, channel: Channel, depth: number]>;
 }
 
-function reuse<T extends Metric>(registry: Registry, name: string, make: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
+/**
+ * The metric called `config.name` in `registry`: the one already registered there (several
+ * transports may share a registry), else a new `Kind` registered in it. The name is spelled once.
+ */
+function reuse<C extends { name: string }, T extends Metric>(
+  registry: Registry,
+  Kind: new (config: C & { registers: Registry[] }) => T,
+  config: C,
+): T {
+  return (
+    (registry.getSingleMetric(config.name) as T | undefined) ?? new Kind({ ...config, registers: [registry] })
+  );
 }
 
 /** The transport's metrics. */
@@ -43,188 +53,91 @@ export class TransportMetrics {
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
-    const registers = [registry];
     const snapBuckets = [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 51.2];
     const rttBuckets = Array.from({ length: 16 }, (_, k) => 0.0001 * 2 ** k);
-    this.activePeers = reuse(
-      registry,
-      'etcd_network_active_peers',
-      () =>
-        new Gauge({
-          name: 'etcd_network_active_peers',
-          help: 'The current number of active peer connections.',
-          labelNames: ['Local', 'Remote'],
-          registers,
-        }),
-    );
-    this.disconnectedPeers = reuse(
-      registry,
-      'etcd_network_disconnected_peers_total',
-      () =>
-        new Counter({
-          name: 'etcd_network_disconnected_peers_total',
-          help: 'The total number of disconnected peers.',
-          labelNames: ['Local', 'Remote'],
-          registers,
-        }),
-    );
-    this.sentBytes = reuse(
-      registry,
-      'etcd_network_peer_sent_bytes_total',
-      () =>
-        new Counter({
-          name: 'etcd_network_peer_sent_bytes_total',
-          help: 'The total number of bytes sent to peers.',
-          labelNames: ['To'],
-          registers,
-        }),
-    );
-    this.receivedBytes = reuse(
-      registry,
-      'etcd_network_peer_received_bytes_total',
-      () =>
-        new Counter({
-          name: 'etcd_network_peer_received_bytes_total',
-          help: 'The total number of bytes received from peers.',
-          labelNames: ['From'],
-          registers,
-        }),
-    );
-    this.sentFailures = reuse(
-      registry,
-      'etcd_network_peer_sent_failures_total',
-      () =>
-        new Counter({
-          name: 'etcd_network_peer_sent_failures_total',
-          help: 'The total number of send failures from peers.',
-          labelNames: ['To'],
-          registers,
-        }),
-    );
-    this.receivedFailures = reuse(
-      registry,
-      'etcd_network_peer_received_failures_total',
-      () =>
-        new Counter({
-          name: 'etcd_network_peer_received_failures_total',
-          help: 'The total number of receive failures from peers.',
-          labelNames: ['From'],
-          registers,
-        }),
-    );
-    this.snapshotSend = reuse(
-      registry,
-      'etcd_network_snapshot_send_success',
-      () =>
-        new Counter({
-          name: 'etcd_network_snapshot_send_success',
-          help: 'Total number of successful snapshot sends',
-          labelNames: ['To'],
-          registers,
-        }),
-    );
-    this.snapshotSendInflights = reuse(
-      registry,
-      'etcd_network_snapshot_send_inflights_total',
-      () =>
-        new Gauge({
-          name: 'etcd_network_snapshot_send_inflights_total',
-          help: 'Total number of inflight snapshot sends',
-          labelNames: ['To'],
-          registers,
-        }),
-    );
-    this.snapshotSendFailures = reuse(
-      registry,
-      'etcd_network_snapshot_send_failures',
-      () =>
-        new Counter({
-          name: 'etcd_network_snapshot_send_failures',
-          help: 'Total number of snapshot send failures',
-          labelNames: ['To'],
-          registers,
-        }),
-    );
-    this.snapshotSendSeconds = reuse(
-      registry,
-      'etcd_network_snapshot_send_total_duration_seconds',
-      () =>
-        new Histogram({
-          name: 'etcd_network_snapshot_send_total_duration_seconds',
-          help: 'Total latency distributions of v3 snapshot sends',
-          labelNames: ['To'],
-          buckets: snapBuckets,
-          registers,
-        }),
-    );
-    this.snapshotReceive = reuse(
-      registry,
-      'etcd_network_snapshot_receive_success',
-      () =>
-        new Counter({
-          name: 'etcd_network_snapshot_receive_success',
-          help: 'Total number of successful snapshot receives',
-          labelNames: ['From'],
-          registers,
-        }),
-    );
-    this.snapshotReceiveInflights = reuse(
-      registry,
-      'etcd_network_snapshot_receive_inflights_total',
-      () =>
-        new Gauge({
-          name: 'etcd_network_snapshot_receive_inflights_total',
-          help: 'Total number of inflight snapshot receives',
-          labelNames: ['From'],
-          registers,
-        }),
-    );
-    this.snapshotReceiveFailures = reuse(
-      registry,
-      'etcd_network_snapshot_receive_failures',
-      () =>
-        new Counter({
-          name: 'etcd_network_snapshot_receive_failures',
-          help: 'Total number of snapshot receive failures',
-          labelNames: ['From'],
-          registers,
-        }),
-    );
-    this.snapshotReceiveSeconds = reuse(
-      registry,
-      'etcd_network_snapshot_receive_total_duration_seconds',
-      () =>
-        new Histogram({
-          name: 'etcd_network_snapshot_receive_total_duration_seconds',
-          help: 'Total latency distributions of v3 snapshot receives',
-          labelNames: ['From'],
-          buckets: snapBuckets,
-          registers,
-        }),
-    );
-    this.rttSeconds = reuse(
-      registry,
-      'etcd_network_peer_round_trip_time_seconds',
-      () =>
-        new Histogram({
-          name: 'etcd_network_peer_round_trip_time_seconds',
-          help: 'Round-Trip-Time histogram between peers',
-          labelNames: ['To'],
-          buckets: rttBuckets,
-          registers,
-        }),
-    );
-    this.dropped = reuse(
-      registry,
-      'raftwire_network_peer_dropped_messages_total',
-      () =>
-        new Counter({
-          name: 'raftwire_network_peer_dropped_messages_total',
-          help: 'Messages dropped because a queue was full, per peer, channel and message type.',
-          labelNames: ['Peer', 'Channel', 'Type'],
-          registers,
-        }),
-    );
+    this.activePeers = reuse(registry, Gauge, {
+      name: 'etcd_network_active_peers',
+      help: 'The current number of active peer connections.',
+      labelNames: ['Local', 'Remote'],
+    });
+    this.disconnectedPeers = reuse(registry, Counter, {
+      name: 'etcd_network_disconnected_peers_total',
+      help: 'The total number of disconnected peers.',
+      labelNames: ['Local', 'Remote'],
+    });
+    this.sentBytes = reuse(registry, Counter, {
+      name: 'etcd_network_peer_sent_bytes_total',
+      help: 'The total number of bytes sent to peers.',
+      labelNames: ['To'],
+    });
+    this.receivedBytes = reuse(registry, Counter, {
+      name: 'etcd_network_peer_received_bytes_total',
+      help: 'The total number of bytes received from peers.',
+      labelNames: ['From'],
+    });
+    this.sentFailures = reuse(registry, Counter, {
+      name: 'etcd_network_peer_sent_failures_total',
+      help: 'The total number of send failures from peers.',
+      labelNames: ['To'],
+    });
+    this.receivedFailures = reuse(registry, Counter, {
+      name: 'etcd_network_peer_received_failures_total',
+      help: 'The total number of receive failures from peers.',
+      labelNames: ['From'],
+    });
+    this.snapshotSend = reuse(registry, Counter, {
+      name: 'etcd_network_snapshot_send_success',
+      help: 'Total number of successful snapshot sends',
+      labelNames: ['To'],
+    });
+    this.snapshotSendInflights = reuse(registry, Gauge, {
+      name: 'etcd_network_snapshot_send_inflights_total',
+      help: 'Total number of inflight snapshot sends',
+      labelNames: ['To'],
+    });
+    this.snapshotSendFailures = reuse(registry, Counter, {
+      name: 'etcd_network_snapshot_send_failures',
+      help: 'Total number of snapshot send failures',
+      labelNames: ['To'],
+    });
+    this.snapshotSendSeconds = reuse(registry, Histogram, {
+      name: 'etcd_network_snapshot_send_total_duration_seconds',
+      help: 'Total latency distributions of v3 snapshot sends',
+      labelNames: ['To'],
+      buckets: snapBuckets,
+    });
+    this.snapshotReceive = reuse(registry, Counter, {
+      name: 'etcd_network_snapshot_receive_success',
+      help: 'Total number of successful snapshot receives',
+      labelNames: ['From'],
+    });
+    this.snapshotReceiveInflights = reuse(registry, Gauge, {
+      name: 'etcd_network_snapshot_receive_inflights_total',
+      help: 'Total number of inflight snapshot receives',
+      labelNames: ['From'],
+    });
+    this.snapshotReceiveFailures = reuse(registry, Counter, {
+      name: 'etcd_network_snapshot_receive_failures',
+      help: 'Total number of snapshot receive failures',
+      labelNames: ['From'],
+    });
+    this.snapshotReceiveSeconds = reuse(registry, Histogram, {
+      name: 'etcd_network_snapshot_receive_total_duration_seconds',
+      help: 'Total latency distributions of v3 snapshot receives',
+      labelNames: ['From'],
+      buckets: snapBuckets,
+    });
+    this.rttSeconds = reuse(registry, Histogram, {
+      name: 'etcd_network_peer_round_trip_time_seconds',
+      help: 'Round-Trip-Time histogram between peers',
+      labelNames: ['To'],
+      buckets: rttBuckets,
+    });
+    this.dropped = reuse(registry, Counter, {
+      name: 'raftwire_network_peer_dropped_messages_total',
+      help: 'Messages dropped because a queue was full, per peer, channel and message type.',
+      labelNames: ['Peer', 'Channel', 'Type'],
+    });
     const sources = this.sources;
     // A shared registry keeps the first gauge; every transport adds its queues to that gauge's sources.
     const existing = registry.getSingleMetric('raftwire_network_peer_queue_depth') as
@@ -238,7 +151,7 @@ export class TransportMetrics {
         name: 'raftwire_network_peer_queue_depth',
         help: 'Messages waiting in a per-peer queue, per channel (sampled when scraped).',
         labelNames: ['Peer', 'Channel'],
-        registers,
+        registers: [registry],
         collect() {
           this.reset();
           for (const s of sources)

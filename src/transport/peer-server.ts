@@ -12,7 +12,7 @@ import type { Logger } from '../logger/index.js';
 import { noopLogger } from '../logger/index.js';
 import { SERVER_HEADERS_TIMEOUT_MS, SERVER_KEEPALIVE_TIMEOUT_MS } from './constants.js';
 import { checkClientCertificate, serverTlsOptions } from './tls.js';
-import type { Transport } from './transport.js';
+import { type Transport, transportInternals } from './transport.js';
 
 /** Options of createPeerServer. */
 export interface PeerServerOptions {
@@ -28,7 +28,7 @@ export function createPeerServer(transport: Transport, options: PeerServerOption
     headersTimeout: SERVER_HEADERS_TIMEOUT_MS,
     keepAliveTimeout: SERVER_KEEPALIVE_TIMEOUT_MS,
   };
-  const tls = transport.tls;
+  const tls = transport[transportInternals]().tls;
   if (tls?.cert === undefined || tls.key === undefined) {
     return createHttpServer(common, transport.handler());
   }

@@ -35,8 +35,10 @@ export class Peer implements MessageSink {
   private readonly msgReader: StreamReader;
   private readonly recvQueue: ProcessQueue;
   private readonly propQueue: ProcessQueue;
-  /** Outgoing messages are dropped and incoming stream messages ignored (pause / cutPeer). */
+  /** Outgoing messages are dropped and incoming stream messages ignored (fault injection only). */
   paused = false;
+  /** Messages to or from this peer dropped for a full queue. */
+  dropped = 0;
 
   constructor(ctx: TransportContext, id: bigint, urls: string[], followerStats: FollowerStats | undefined) {
     this.ctx = ctx;
@@ -75,6 +77,7 @@ export class Peer implements MessageSink {
       ok = this.pipeline.enqueue(m);
     }
     if (ok) return;
+    this.dropped++;
     const raft = this.ctx.raft;
     raft.reportUnreachable(m.to);
     if (m.type === MessageType.MsgSnap) raft.reportSnapshot(m.to, SnapshotStatus.SnapshotFailure);
@@ -88,8 +91,8 @@ export class Peer implements MessageSink {
     );
   }
 
-  /** A merged snapshot (not affected by pause, as in etcd). */
-  sendSnapshot(sm: SnapshotMessage): Promise<boolean> {
+  /** A merged snapshot (not affected by pause, as in etcd); rejects with the TransportError that failed it. */
+  sendSnapshot(sm: SnapshotMessage): Promise<void> {
     return this.snapSender.send(sm);
   }
 
@@ -97,6 +100,7 @@ export class Peer implements MessageSink {
   receive(m: Message): void {
     const isProp = m.type === MessageType.MsgProp;
     if ((isProp ? this.propQueue : this.recvQueue).push(m)) return;
+    this.dropped++;
     this.ctx.drops.drop(
       m.from.toString(16),
       isProp ? 'recvProp' : 'recvMsg',
@@ -112,6 +116,11 @@ export class Peer implements MessageSink {
   /** The handler hands over a stream response the peer dialed. */
   attachStream(type: StreamType, res: ServerResponse): void {
     (type === 'msgappv2' ? this.msgAppV2Writer : this.writer).attach(res);
+  }
+
+  /** Which outgoing streams are attached (send can use them). */
+  streams(): { msgappv2: boolean; message: boolean } {
+    return { msgappv2: this.msgAppV2Writer.working, message: this.writer.working };
   }
 
   update(urls: string[]): void {

@@ -16,13 +16,13 @@ import {
   PIPELINE_QUEUE_SIZE,
   PIPELINE_REQUEST_TIMEOUT_MS,
 } from './constants.js';
-import { describeError, type TransportContext } from './context.js';
-import { TransportErrorCode } from './errors.js';
+import type { TransportContext } from './context.js';
+import type { TransportError } from './errors.js';
+import { reportPeerFailure } from './failure-reporter.js';
 import { Http1Connection } from './http1-connection.js';
+import { asTransportError, classifyPeerAnswer } from './peer-response.js';
 import type { PeerStatus } from './peer-status.js';
-import { checkPostResponse } from './post-response.js';
 import type { FollowerStats } from './stats.js';
-import { describeTlsFailure } from './tls.js';
 import { SnapshotStatus } from './types.js';
 import type { UrlPicker } from './url-picker.js';
 
@@ -145,17 +145,17 @@ export class Pipeline {
     const body = Buffer.allocUnsafe(size);
     writeMessage(body, 0, m);
     const started = performance.now();
-    let failure: unknown;
+    let failure: TransportError | undefined;
     for (let attempt = 0; ; attempt++) {
       const conn = this.connection(slot, url);
       try {
         const res = await conn.request(`${slot.headPrefix}Content-Length: ${size}\r\n\r\n`, body);
-        failure = checkPostResponse(res.status, res.body, url, this.ctx.clusterHex, res.clusterId);
+        failure = classifyPeerAnswer('post', res, url, this.ctx.clusterHex);
         break;
       } catch (err) {
         // A kept-alive connection the peer had already closed: the request never got there.
         if (attempt === 0 && conn.served > 0 && conn.failedBeforeResponse && !this.stopped) continue;
-        failure = err;
+        failure = asTransportError(err, url);
         break;
       }
     }
@@ -167,20 +167,21 @@ export class Pipeline {
       this.ctx.metrics.sentBytes.inc({ To: this.peerHex }, size);
       return;
     }
-    this.picker.unreachable(url);
-    const code = (failure as { code?: unknown }).code;
-    if (code === TransportErrorCode.MemberRemoved) this.ctx.reportCritical(failure as never);
-    const tls = describeTlsFailure(failure);
-    if (tls !== undefined) {
-      this.ctx.logger.warn(
-        { 'remote-peer-id': this.peerHex, 'remote-peer-url': url, reason: tls },
-        'TLS verification of peer failed',
-      );
-    }
-    this.status.deactivate('pipeline', 'write', describeError(failure));
     if (m.type === MessageType.MsgApp) this.followerStats?.fail();
-    this.ctx.raft.reportUnreachable(m.to);
+    reportPeerFailure(
+      this.ctx,
+      {
+        kind: 'post',
+        peerId: m.to,
+        url,
+        picker: this.picker,
+        status: this.status,
+        source: 'pipeline',
+        action: 'write',
+        fields: { 'remote-peer-id': this.peerHex, 'remote-peer-url': url },
+      },
+      failure,
+    );
     if (m.type === MessageType.MsgSnap) this.ctx.raft.reportSnapshot(m.to, SnapshotStatus.SnapshotFailure);
-    this.ctx.metrics.sentFailures.inc({ To: this.peerHex });
   }
 }

@@ -1,5 +1,5 @@
 /**
- * etcd's peer prober: GET <url>/raft/probing every 4 s per peer through the pipeline client. Each
+ * etcd's peer prober: GET <url>/raft/probing every 4 s per peer through the probe client. Each
  * successful probe's round-trip time is observed into etcd_network_peer_round_trip_time_seconds
  * {To}, and feeds a smoothed RTT and clock-difference estimate; a monitor logs an unhealthy peer or
  * a clock difference above 1 s on etcd's cadence (5 s, then 30 s while healthy). Probes never
@@ -11,6 +11,7 @@ import {
   PROBE_STATUS_MONITORING_INTERVAL_MS,
 } from './constants.js';
 import { describeError, type TransportContext } from './context.js';
+import { TransportError, TransportErrorCode } from './errors.js';
 
 interface Target {
   urls: string[];
@@ -57,6 +58,12 @@ export class Prober {
     void this.probe(hex, t);
   }
 
+  /** The smoothed RTT of `id`'s probes in ms; undefined before a first success or when not probed. */
+  rttMs(id: bigint): number | undefined {
+    const srtt = this.targets.get(id)?.srttMs ?? 0;
+    return srtt === 0 ? undefined : srtt;
+  }
+
   remove(id: bigint): void {
     const t = this.targets.get(id);
     if (t === undefined) return;
@@ -76,7 +83,7 @@ export class Prober {
     const url = t.urls[t.picked]!;
     const started = performance.now();
     try {
-      const res = await this.ctx.pipelineClient.request({
+      const res = await this.ctx.probeClient.request({
         origin: url,
         path: '/raft/probing',
         method: 'GET',
@@ -86,7 +93,10 @@ export class Prober {
       });
       const body = (await res.body.json()) as { OK?: unknown; Now?: unknown };
       if (res.statusCode !== 200 || body.OK !== true)
-        throw new Error(`unexpected probe answer ${res.statusCode}`);
+        throw new TransportError(
+          TransportErrorCode.UnexpectedStatus,
+          `unexpected probe answer ${res.statusCode}`,
+        );
       const rttMs = performance.now() - started;
       t.srttMs = t.srttMs === 0 ? rttMs : 0.875 * t.srttMs + 0.125 * rttMs;
       const remoteNow = typeof body.Now === 'string' ? Date.parse(body.Now) : Number.NaN;
@@ -105,6 +115,9 @@ export class Prober {
 
   private monitor(hex: string, t: Target): void {
     if (!t.healthy) {
+      // etcd 3.4 names its pipeline prober after the round tripper that also carries snapshots
+      // (pipelineRt) and logs that name; raftwire probes once, through its own client, and keeps
+      // etcd's name so log searches written for etcd still match.
       this.ctx.logger.warn(
         { 'remote-peer-id': hex, 'round-tripper-name': 'ROUND_TRIPPER_SNAPSHOT', error: t.lastError },
         'prober detected unhealthy status',

@@ -1,6 +1,8 @@
 /**
  * etcd's dial limiter, rate.NewLimiter(every interval, burst 1): the first wait returns at once,
  * each later one no sooner than `intervalMs` after the previous. Abortable; no polling.
+ * Hand-written instead of the `limiter` package because a wait must end at once on stop (limiter
+ * has no abort); measured in docs/transport.md ("Redial limiter"), bench/transport/dial-limiter.ts.
  */
 export class DialLimiter {
   private readonly intervalMs: number;

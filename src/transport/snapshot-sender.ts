@@ -9,10 +9,10 @@ import { Readable } from 'node:stream';
 import { SNAPSHOT_RESPONSE_HEADERS_TIMEOUT_MS, SNAPSHOT_RESPONSE_READ_TIMEOUT_MS } from './constants.js';
 import { describeError, type TransportContext } from './context.js';
 import { TransportError, TransportErrorCode } from './errors.js';
+import { reportPeerFailure } from './failure-reporter.js';
+import { asTransportError, classifyPeerAnswer } from './peer-response.js';
 import type { PeerStatus } from './peer-status.js';
-import { checkPostResponse } from './post-response.js';
 import { encodeSnapshotHead, exactLength } from './snapshot-body.js';
-import { describeTlsFailure } from './tls.js';
 import { type SnapshotMessage, SnapshotStatus } from './types.js';
 import type { UrlPicker } from './url-picker.js';
 
@@ -24,7 +24,7 @@ export class SnapshotSender {
   private readonly status: PeerStatus;
   private readonly picker: UrlPicker;
   private readonly stopSignal = new AbortController();
-  private readonly inflight = new Set<Promise<boolean>>();
+  private readonly inflight = new Set<Promise<void>>();
   private readonly headers: Record<string, string>;
 
   constructor(ctx: TransportContext, peerId: bigint, status: PeerStatus, picker: UrlPicker) {
@@ -36,21 +36,25 @@ export class SnapshotSender {
     this.headers = { ...ctx.baseHeaders, 'Content-Type': 'application/octet-stream' };
   }
 
-  /** Sends one merged snapshot; resolves true on 204, false otherwise (never rejects). */
-  send(sm: SnapshotMessage): Promise<boolean> {
+  /**
+   * Sends one merged snapshot: resolves when the peer answered 204, rejects with the
+   * TransportError that failed it otherwise (raft hears both through reportSnapshot first).
+   */
+  send(sm: SnapshotMessage): Promise<void> {
     const p = this.transfer(sm);
     this.inflight.add(p);
-    void p.finally(() => this.inflight.delete(p));
+    const done = () => this.inflight.delete(p);
+    p.then(done, done);
     return p;
   }
 
   /** Fails transfers in flight (etcd errStopped) and waits for them to report. */
   async stop(): Promise<void> {
     this.stopSignal.abort(new TransportError(TransportErrorCode.Stopped, 'snapshot sender stopped'));
-    await Promise.all([...this.inflight]);
+    await Promise.allSettled([...this.inflight]);
   }
 
-  private async transfer(sm: SnapshotMessage): Promise<boolean> {
+  private async transfer(sm: SnapshotMessage): Promise<void> {
     const m = sm.message;
     const url = this.picker.pick();
     const started = performance.now();
@@ -76,7 +80,16 @@ export class SnapshotSender {
     const source = sm.body as AsyncIterable<Uint8Array>;
     async function* body() {
       yield head;
-      yield* exactLength(source, sm.dbSize, onProgress);
+      try {
+        yield* exactLength(source, sm.dbSize, onProgress);
+      } catch (err) {
+        if (err instanceof TransportError) throw err;
+        throw new TransportError(
+          TransportErrorCode.SnapshotSourceFailed,
+          `snapshot body source failed: ${describeError(err)}`,
+          { cause: err },
+        );
+      }
       // Uploaded: the receiver now saves, fsyncs and runs process() before answering. (A generator
       // abandoned by an aborted request can still get here later: then there is nothing to time.)
       clearTimeout(timer);
@@ -98,7 +111,7 @@ export class SnapshotSender {
     };
     this.ctx.logger.info(fields, 'sending database snapshot');
     this.ctx.metrics.snapshotSendInflights.inc({ To: this.peerHex });
-    let failure: unknown;
+    let failure: TransportError | undefined;
     try {
       const res = await this.ctx.snapshotClient.request({
         origin: url,
@@ -114,15 +127,14 @@ export class SnapshotSender {
       if (responseTimer !== undefined) clearTimeout(responseTimer);
       const text = await res.body.text();
       const cluster = res.headers['x-etcd-cluster-id'];
-      failure = checkPostResponse(
-        res.statusCode,
-        text,
+      failure = classifyPeerAnswer(
+        'post',
+        { status: res.statusCode, body: text, clusterId: Array.isArray(cluster) ? cluster[0] : cluster },
         url,
         this.ctx.clusterHex,
-        Array.isArray(cluster) ? cluster[0] : cluster,
       );
     } catch (err) {
-      failure = abort.signal.aborted ? abort.signal.reason : err;
+      failure = asTransportError(abort.signal.aborted ? abort.signal.reason : err, url);
     } finally {
       settled = true;
       clearTimeout(timer);
@@ -143,20 +155,25 @@ export class SnapshotSender {
         { To: this.peerHex },
         (performance.now() - started) / 1000,
       );
-      return true;
+      return;
     }
     this.ctx.logger.warn({ ...fields, error: describeError(failure) }, 'failed to send database snapshot');
-    if ((failure as { code?: unknown }).code === TransportErrorCode.MemberRemoved)
-      this.ctx.reportCritical(failure as TransportError);
-    const tls = describeTlsFailure(failure);
-    if (tls !== undefined)
-      this.ctx.logger.warn({ ...fields, reason: tls }, 'TLS verification of peer failed');
-    this.picker.unreachable(url);
-    this.status.deactivate('sendMsgSnap', 'post', describeError(failure));
-    raft.reportUnreachable(this.peerId);
+    reportPeerFailure(
+      this.ctx,
+      {
+        kind: 'post',
+        peerId: this.peerId,
+        url,
+        picker: this.picker,
+        status: this.status,
+        source: 'sendMsgSnap',
+        action: 'post',
+        fields,
+      },
+      failure,
+    );
     raft.reportSnapshot(this.peerId, SnapshotStatus.SnapshotFailure);
-    this.ctx.metrics.sentFailures.inc({ To: this.peerHex });
     this.ctx.metrics.snapshotSendFailures.inc({ To: this.peerHex });
-    return false;
+    throw failure;
   }
 }

@@ -8,19 +8,14 @@ import type { Dispatcher } from 'undici';
 import type { Message } from '../raftpb/index.js';
 import { CONN_READ_TIMEOUT_MS } from './constants.js';
 import { describeError, type TransportContext } from './context.js';
-import {
-  ClusterIdMismatchError,
-  FrameDecodeError,
-  MemberRemovedError,
-  TransportError,
-  TransportErrorCode,
-} from './errors.js';
+import { ClusterIdMismatchError, FrameDecodeError, TransportError, TransportErrorCode } from './errors.js';
+import { reportPeerFailure } from './failure-reporter.js';
 import { isLinkHeartbeat, MessageFrameDecoder } from './message-codec.js';
 import { MsgAppV2Decoder } from './msgappv2-codec.js';
+import { asTransportError, classifyPeerAnswer } from './peer-response.js';
 import type { PeerStatus } from './peer-status.js';
 import { DialLimiter } from './rate-limiter.js';
 import { streamTypeName } from './stream-writer.js';
-import { describeTlsFailure } from './tls.js';
 import type { UrlPicker } from './url-picker.js';
 import { type StreamType, streamTypeSupported } from './version.js';
 
@@ -98,14 +93,26 @@ export class StreamReader {
     while (!signal.aborted) {
       await this.limiter.wait(signal);
       if (signal.aborted) break;
+      const url = this.picker.pick();
       let body: Dispatcher.ResponseData['body'];
       try {
-        body = await this.dial();
+        body = await this.dial(url);
       } catch (err) {
         if (signal.aborted) break;
-        if (!(err instanceof TransportError && err.code === TransportErrorCode.UnsupportedStreamType)) {
-          this.status.deactivate(streamTypeName(this.type), 'dial', describeError(err));
-        }
+        reportPeerFailure(
+          this.ctx,
+          {
+            kind: 'stream',
+            peerId: this.peerId,
+            url,
+            picker: this.picker,
+            status: this.status,
+            source: streamTypeName(this.type),
+            action: 'dial',
+            fields: { ...this.fields, 'remote-peer-url': url },
+          },
+          asTransportError(err, url),
+        );
         continue;
       }
       this.status.activate();
@@ -124,42 +131,21 @@ export class StreamReader {
     }
   }
 
-  private async dial(): Promise<Dispatcher.ResponseData['body']> {
-    const url = this.picker.pick();
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await this.ctx.streamClient.request({
-        origin: url,
-        path: this.path,
-        method: 'GET',
-        headers: this.headers,
-        signal: this.abort.signal,
-        headersTimeout: CONN_READ_TIMEOUT_MS,
-        bodyTimeout: CONN_READ_TIMEOUT_MS,
-      });
-    } catch (err) {
-      this.picker.unreachable(url);
-      const tls = describeTlsFailure(err);
-      if (tls !== undefined) {
-        if (!this.abort.signal.aborted) {
-          this.ctx.logger.warn(
-            { ...this.fields, 'remote-peer-url': url, reason: tls },
-            'TLS verification of peer failed',
-          );
-        }
-        throw new TransportError(TransportErrorCode.TlsRejected, `TLS with ${url} failed: ${tls}`, {
-          cause: err,
-        });
-      }
-      throw new TransportError(TransportErrorCode.ConnectionFailed, `dial ${url}: ${describeError(err)}`, {
-        cause: err,
-      });
-    }
+  /** Dials `url`: the response body of an accepted stream, else throws what failed it. */
+  private async dial(url: string): Promise<Dispatcher.ResponseData['body']> {
+    const res = await this.ctx.streamClient.request({
+      origin: url,
+      path: this.path,
+      method: 'GET',
+      headers: this.headers,
+      signal: this.abort.signal,
+      headersTimeout: CONN_READ_TIMEOUT_MS,
+      bodyTimeout: CONN_READ_TIMEOUT_MS,
+    });
     const version = headerValue(res.headers['x-server-version']);
     const supported = streamTypeSupported(version, this.type);
     if (supported !== true) {
       await res.body.dump().catch(() => {});
-      this.picker.unreachable(url);
       if (supported === undefined) {
         this.ctx.logger.error(
           { ...this.fields, 'remote-peer-url': url, 'remote-version': version },
@@ -176,51 +162,31 @@ export class StreamReader {
       return res.body;
     }
     const text = await res.body.text().catch(() => '');
-    this.picker.unreachable(url);
-    switch (res.statusCode) {
-      case 410: {
-        const err = new MemberRemovedError(url);
-        this.ctx.reportCritical(err);
-        throw err;
-      }
-      case 404:
-        throw new TransportError(
-          TransportErrorCode.PeerNotFound,
-          `peer ${this.peerHex} failed to find local node ${this.ctx.localHex}`,
-        );
-      case 412: {
-        const body = text.endsWith('\n') ? text.slice(0, -1) : text;
-        if (body === 'incompatible version') {
-          this.ctx.logger.error(
-            { ...this.fields, 'remote-peer-url': url },
-            'request sent was ignored by remote peer due to server version incompatibility',
-          );
-          throw new TransportError(TransportErrorCode.IncompatibleVersion, 'incompatible version');
-        }
-        if (body === 'cluster ID mismatch') {
-          const remote = headerValue(res.headers['x-etcd-cluster-id']) ?? 'unknown';
-          this.ctx.logger.error(
-            {
-              ...this.fields,
-              'remote-peer-url': url,
-              'local-member-cluster-id': this.ctx.clusterHex,
-              'remote-peer-cluster-id': remote,
-            },
-            'request sent was ignored by remote peer due to cluster ID mismatch',
-          );
-          throw new ClusterIdMismatchError(this.ctx.clusterHex, remote, url);
-        }
-        throw new TransportError(
-          TransportErrorCode.UnexpectedStatus,
-          `unhandled error ${JSON.stringify(body)} when precondition failed`,
-        );
-      }
-      default:
-        throw new TransportError(
-          TransportErrorCode.UnexpectedStatus,
-          `unhandled http status ${res.statusCode}`,
-        );
+    const clusterId = headerValue(res.headers['x-etcd-cluster-id']);
+    const failure =
+      classifyPeerAnswer(
+        'stream',
+        { status: res.statusCode, body: text, clusterId },
+        url,
+        this.ctx.clusterHex,
+      ) ?? new TransportError(TransportErrorCode.UnexpectedStatus, `unhandled http status ${res.statusCode}`);
+    if (failure.code === TransportErrorCode.IncompatibleVersion) {
+      this.ctx.logger.error(
+        { ...this.fields, 'remote-peer-url': url },
+        'request sent was ignored by remote peer due to server version incompatibility',
+      );
+    } else if (failure instanceof ClusterIdMismatchError) {
+      this.ctx.logger.error(
+        {
+          ...this.fields,
+          'remote-peer-url': url,
+          'local-member-cluster-id': this.ctx.clusterHex,
+          'remote-peer-cluster-id': failure.remote,
+        },
+        'request sent was ignored by remote peer due to cluster ID mismatch',
+      );
     }
+    throw failure;
   }
 
   /** Resolves with undefined at a clean end, or the error that ended the stream. */

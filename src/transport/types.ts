@@ -32,8 +32,9 @@ export interface Raft {
 }
 
 /**
- * Where a received snapshot database goes (etcd snap.Snapshotter.SaveDBFrom). Implemented by
- * raftwire/snap; `directorySnapshotStore(dir)` is the default when a directory is given.
+ * Where a received snapshot database goes (etcd snap.Snapshotter.SaveDBFrom). raftwire/snap's
+ * `Snapshotter` implements it (`snapshotter: new Snapshotter(dir)`); the transport itself writes no
+ * files.
  */
 export interface SnapshotStore {
   /**
@@ -97,8 +98,11 @@ export interface TransportOptions {
   dialTimeoutMs?: number;
   /** Stream redial rate (per second), burst 1: the first redial is immediate. Default 10 (every 100 ms). */
   dialRetryPerSecond?: number;
-  /** Stores received snapshot databases: a SnapshotStore, or a directory for the default store. */
-  snapshotter?: SnapshotStore | string;
+  /**
+   * Stores received snapshot databases (e.g. raftwire/snap's `new Snapshotter(dir)`). Without it an
+   * incoming POST /raft/snapshot is answered 500 and nothing is written.
+   */
+  snapshotter?: SnapshotStore;
   /** A prom-client Registry for the etcd_network_* metrics; a private one when absent. */
   metrics?: Registry;
   /** v2 server stats (etcd ServerStats); counted only when given. */

@@ -5,6 +5,7 @@
  */
 import { open } from 'node:fs/promises';
 import { WalError, WalErrorCode } from './errors.js';
+import { fsyncDir } from '../fsutil/index.js';
 
 /** An open file, as the WAL uses it (a `FileHandle` satisfies it). */
 export interface WalFile {
@@ -42,14 +43,7 @@ export const PRIVATE_FILE_MODE = 0o600;
 /** The real file system. */
 export const nodeWalFs: WalFs = {
   open: (path, flags, mode) => open(path, flags, mode),
-  async syncDir(path) {
-    const fh = await open(path, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  },
+  syncDir: fsyncDir,
 };
 
 /** One megabyte of zeros, shared by every zero-fill. */

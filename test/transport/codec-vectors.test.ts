@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Message } from '../../src/raftpb/index.js';
+import { dbFileName } from '../../src/snap/index.js';
 import { encodeFrames, MessageFrameDecoder } from '../../src/transport/message-codec.js';
 import { MsgAppV2Decoder, MsgAppV2Encoder } from '../../src/transport/msgappv2-codec.js';
 import { encodeSnapshotHead, splitSnapshotBody } from '../../src/transport/snapshot-body.js';
-import { snapshotDbFileName } from '../../src/transport/snapshot-store.js';
 import { checkVersionHeaders, streamTypeSupported } from '../../src/transport/version.js';
 import { type Json, messageFromJson, messageToJson, stripNames } from '../raftpb/json-form.js';
 import { fromHex, toHex } from '../support/hex.js';
@@ -123,7 +123,7 @@ describe('snapshot body (snapshot_body.json)', () => {
   it('is the message frame followed by the database bytes', () => {
     assert.equal(toHex(encodeSnapshotHead(m)), v.messageFrameHex);
     assert.equal(toHex(encodeSnapshotHead(m)) + v.dbHex, v.bodyHex);
-    assert.equal(snapshotDbFileName(m.snapshot!.metadata.index), v.dbFileName);
+    assert.equal(dbFileName(m.snapshot!.metadata.index), v.dbFileName);
   });
 
   it('splits a received body into the message and the database bytes at any chunking', async () => {

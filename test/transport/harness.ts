@@ -156,7 +156,7 @@ export async function startNode(id: bigint, extra: Partial<TransportOptions> = {
     probeIntervalMs: 0,
     ...extra,
   });
-  await tr.start();
+  tr.start();
   const server = createPeerServer(tr, { logger });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;

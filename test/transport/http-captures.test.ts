@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Snapshotter } from '../../src/snap/index.js';
 import type { Json } from '../raftpb/json-form.js';
 import { vectorsDir } from '../support/paths.js';
 import { startNode, type TestNode } from './harness.js';
@@ -57,7 +58,7 @@ describe('handler answers like etcd 3.4.23 (http_captures.json)', () => {
   let snapDir: string;
   before(async () => {
     snapDir = await mkdtemp(join(tmpdir(), 'raftwire-captures-'));
-    node = await startNode(2n, { snapshotter: snapDir });
+    node = await startNode(2n, { snapshotter: new Snapshotter(snapDir) });
     node.tr.addPeer(1n, ['http://127.0.0.1:1']);
     node.raft.removed.add(5n);
     node.raft.onProcess = async (m) => {

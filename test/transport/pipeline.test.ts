@@ -32,7 +32,7 @@ async function transportTo(url: string, extra: { leaderStats?: LeaderStats } = {
     probeIntervalMs: 0,
     ...extra,
   });
-  await tr.start();
+  tr.start();
   track(() => tr.stop());
   tr.addPeer(2n, [url]);
   return { tr, raft, logger, registry };

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import { MessageType, newMessage } from '../../src/raftpb/index.js';
+import { cutPeer, mendPeer } from '../../src/transport/fault-injection.js';
 import { waitFor } from '../support/wait.js';
 import { fakePeer, metricValue, startNode } from './harness.js';
 
@@ -44,11 +45,11 @@ describe('remote', () => {
     answer = true;
     for (const r of held.splice(0)) r.writeHead(204).end();
     await waitFor('queue drained', () => posts.length === 68);
-    node.tr.cutPeer(3n);
+    cutPeer(node.tr, 3n);
     node.tr.send([hb(100)]);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(posts.length, 68, 'nothing sent while cut');
-    node.tr.mendPeer(3n);
+    mendPeer(node.tr, 3n);
     node.tr.send([hb(101)]);
     await waitFor('sent after mend', () => posts.length === 69);
     await node.close();

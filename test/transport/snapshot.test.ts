@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { MessageType, newConfState, newMessage, newSnapshot } from '../../src/raftpb/index.js';
-import { SnapshotStatus } from '../../src/transport/index.js';
+import { Snapshotter } from '../../src/snap/index.js';
+import { SnapshotStatus, TransportError, TransportErrorCode } from '../../src/transport/index.js';
 import { encodeSnapshotHead } from '../../src/transport/snapshot-body.js';
 import { waitFor } from '../support/wait.js';
 import { fakePeer, metricValue, startNode, type TestNode } from './harness.js';
@@ -51,7 +52,7 @@ describe('sendSnapshot between two transports', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'raftwire-snap-'));
     a = await startNode(1n, { snapshotProgressTimeoutMs: 500 });
-    b = await startNode(2n, { snapshotter: dir, snapshotProgressTimeoutMs: 500 });
+    b = await startNode(2n, { snapshotter: new Snapshotter(dir), snapshotProgressTimeoutMs: 500 });
     a.tr.addPeer(2n, [b.url]);
     b.tr.addPeer(1n, [a.url]);
   });
@@ -63,12 +64,11 @@ describe('sendSnapshot between two transports', () => {
 
   it('an exact-size database arrives as <index %016x>.snap.db before raft gets the MsgSnap; both ends report success', async () => {
     const db = bytes(3 * 1024 * 1024 + 17);
-    const ok = await a.tr.sendSnapshot({
+    await a.tr.sendSnapshot({
       message: snapMsg(1000),
       body: Readable.from(chunked(db, 64 * 1024)),
       dbSize: db.length,
     });
-    assert.equal(ok, true);
     assert.deepEqual(await readdir(dir), ['00000000000003e8.snap.db']);
     assert.ok((await readFile(join(dir, '00000000000003e8.snap.db'))).equals(db));
     await b.raft.waitForMessages(1);
@@ -79,26 +79,33 @@ describe('sendSnapshot between two transports', () => {
     assert.equal(await metricValue(b.registry, 'etcd_network_snapshot_receive_success', { From: '1' }), 1);
   });
 
-  const bad: Array<[string, () => { body: AsyncIterable<Uint8Array>; dbSize?: number }]> = [
-    ['a body that fails while reading', () => ({ body: chunked(bytes(1 << 20), 16 * 1024, 256 * 1024) })],
+  const bad: Array<[string, () => { body: AsyncIterable<Uint8Array>; dbSize?: number }, string]> = [
+    [
+      'a body that fails while reading',
+      () => ({ body: chunked(bytes(1 << 20), 16 * 1024, 256 * 1024) }),
+      TransportErrorCode.SnapshotSourceFailed,
+    ],
     [
       'a declared size larger than the body',
       () => ({ body: chunked(bytes(100_000), 10_000), dbSize: 100_001 }),
+      TransportErrorCode.SnapshotSizeMismatch,
     ],
     [
       'a declared size smaller than the body',
       () => ({ body: chunked(bytes(100_000), 10_000), dbSize: 99_999 }),
+      TransportErrorCode.SnapshotSizeMismatch,
     ],
   ];
-  for (const [what, make] of bad) {
+  for (const [what, make, code] of bad) {
     it(`${what} fails on both ends, leaves no file, reports SnapshotFailure`, async () => {
       const before = { snaps: a.raft.snapshots.length, msgs: b.raft.messages.length };
       const recvFailures = () =>
         metricValue(b.registry, 'etcd_network_snapshot_receive_failures', { From: '1' });
       const failuresBefore = await recvFailures();
       const index = 2000 + a.raft.snapshots.length;
-      const ok = await a.tr.sendSnapshot({ message: snapMsg(index), ...make() });
-      assert.equal(ok, false);
+      await assert.rejects(a.tr.sendSnapshot({ message: snapMsg(index), ...make() }), (e: unknown) =>
+        isCode(e, code),
+      );
       assert.deepEqual(a.raft.snapshots.slice(before.snaps), [[2n, SnapshotStatus.SnapshotFailure]]);
       assert.ok(a.raft.unreachable.includes(2n));
       // The receiver sees the cut-off upload on its own schedule: wait for its failure, then its cleanup.
@@ -119,9 +126,9 @@ describe('sendSnapshot between two transports', () => {
       }
       await new Promise<void>((r) => (release = r));
     }
-    const ok = await a.tr.sendSnapshot({ message: snapMsg(3000), body: stalls() });
+    const sent = a.tr.sendSnapshot({ message: snapMsg(3000), body: stalls() });
+    await assert.rejects(sent, (e: unknown) => isCode(e, TransportErrorCode.SnapshotStalled));
     release();
-    assert.equal(ok, false);
     assert.ok(
       a.logger.lines.some(
         (l) =>
@@ -153,9 +160,9 @@ describe('sendSnapshot between two transports', () => {
   });
 
   it('a snapshot to an unknown member fails at once', async () => {
-    assert.equal(
-      await a.tr.sendSnapshot({ message: { ...snapMsg(1), to: 9n }, body: chunked(bytes(10), 10) }),
-      false,
+    await assert.rejects(
+      a.tr.sendSnapshot({ message: { ...snapMsg(1), to: 9n }, body: chunked(bytes(10), 10) }),
+      (e: unknown) => isCode(e, TransportErrorCode.MemberNotFound),
     );
   });
 });
@@ -175,10 +182,17 @@ describe('snapshot sender against a receiver that stops reading', () => {
       const chunk = bytes(64 * 1024);
       for (;;) yield chunk;
     }
-    const ok = await a.tr.sendSnapshot({ message: snapMsg(5), body: endless() });
-    assert.equal(ok, false);
+    await assert.rejects(a.tr.sendSnapshot({ message: snapMsg(5), body: endless() }), (e: unknown) =>
+      isCode(e, TransportErrorCode.SnapshotStalled),
+    );
     assert.deepEqual(a.raft.snapshots, [[2n, SnapshotStatus.SnapshotFailure]]);
     await a.close();
     await peer.close();
   });
 });
+
+function isCode(e: unknown, code: string): boolean {
+  assert.ok(e instanceof TransportError, String(e));
+  assert.equal(e.code, code);
+  return true;
+}

@@ -109,7 +109,7 @@ describe('stream reader', () => {
       metrics: registry,
       probeIntervalMs: 0,
     });
-    await tr.start();
+    tr.start();
     track(() => tr.stop());
     const errors: TransportError[] = [];
     tr.on('error', (e) => errors.push(e));
@@ -233,7 +233,7 @@ describe('stream liveness (slow: read deadlines are 5 s)', () => {
         logger,
         probeIntervalMs: 0,
       });
-      await tr.start();
+      tr.start();
       track(() => tr.stop());
       tr.addPeer(2n, [peer.url]);
       await waitFor('redial after the read deadline', () => dials.length >= 4, { timeoutMs: 9_000 });

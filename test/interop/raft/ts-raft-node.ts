@@ -36,6 +36,7 @@ import {
   NONE,
   type Snapshot,
 } from '../../../src/raftpb/index.js';
+import { pauseTransport, resumeTransport } from '../../../src/transport/fault-injection.js';
 import { Transport } from '../../../src/transport/index.js';
 import { toHex } from '../../support/hex.js';
 import type {
@@ -209,7 +210,7 @@ export class TsRaftNode implements ClusterNode {
       },
     });
     transport.on('error', (err) => this.events.push({ ev: 'fatal', error: err.message }));
-    await transport.start();
+    transport.start();
     this.transport = transport;
     for (const p of opts.peers) if (p.id !== this.id) transport.addPeer(p.id, [p.url]);
     this.route.handler = transport.handler();
@@ -414,12 +415,12 @@ export class TsRaftNode implements ClusterNode {
 
   async pause(): Promise<void> {
     this.running();
-    this.transport?.pause();
+    if (this.transport !== undefined) pauseTransport(this.transport);
   }
 
   async resume(): Promise<void> {
     this.running();
-    this.transport?.resume();
+    if (this.transport !== undefined) resumeTransport(this.transport);
   }
 
   async campaign(): Promise<void> {

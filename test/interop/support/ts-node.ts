@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import type { Message } from '../../../src/raftpb/index.js';
+import { Snapshotter } from '../../../src/snap/index.js';
 import {
   createPeerServer,
   type Raft,
@@ -131,7 +132,7 @@ export class TsNode {
       clusterId: opts.clusterId ?? 0x1000n,
       raft: this.raft,
       ...tls,
-      ...(opts.snapDir === undefined ? {} : { snapshotter: opts.snapDir }),
+      ...(opts.snapDir === undefined ? {} : { snapshotter: new Snapshotter(opts.snapDir) }),
       ...(opts.advertise ? { urls: [this.url] } : {}),
       logger: this.logger,
       ...opts.transport,
@@ -183,7 +184,7 @@ export class TsNode {
       server = createServer(listener);
     } else {
       this.transport = this.createTransport();
-      await this.transport.start();
+      this.transport.start();
       handler = this.transport.handler();
       server = createPeerServer(this.transport, { logger: this.logger });
       server.removeAllListeners('request');
@@ -202,7 +203,7 @@ export class TsNode {
     this.url = `${o.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
     if (o.advertise) {
       this.transport = this.createTransport();
-      await this.transport.start();
+      this.transport.start();
       handler = this.transport.handler();
     }
   }

@@ -37,8 +37,7 @@ test('TS → Go: sendSnapshot streams a 6 MiB body that Go saves byte for byte',
   const { ts, go } = await startPair(t);
   const m = msgSnap(TS_ID, GO_ID, 0x3039, new TextEncoder().encode('{"members":[1,2,3]}'));
   const b = body(24, 12_345);
-  const ok = await ts.transport.sendSnapshot({ message: m, body: b.source, dbSize: b.size });
-  assert.equal(ok, true);
+  await ts.transport.sendSnapshot({ message: m, body: b.source, dbSize: b.size });
   const [got] = await go.waitReceived(1, (r) => r.message.type === m.type);
   assert.equal(got?.hex, messageHex(m), 'the MsgSnap arrived field for field');
   assert.equal(got?.via, 'http');
@@ -83,8 +82,10 @@ test('TS → Go: a body shorter than its declared size fails on both ends and Go
   const { ts, go } = await startPair(t);
   const m = msgSnap(TS_ID, GO_ID, 0x2000);
   const b = body(8, 100);
-  const ok = await ts.transport.sendSnapshot({ message: m, body: b.source, dbSize: b.size + 4096 });
-  assert.equal(ok, false);
+  await assert.rejects(
+    ts.transport.sendSnapshot({ message: m, body: b.source, dbSize: b.size + 4096 }),
+    (e: unknown) => (e as { code?: string }).code === 'RAFTWIRE_TRANSPORT_SNAPSHOT_SIZE_MISMATCH',
+  );
   await ts.raft.snapshots.waitFor(
     'reportSnapshot',
     (s) => s.id === GO_ID && s.status === SnapshotStatus.SnapshotFailure,
@@ -106,6 +107,9 @@ test('Go → TS: a transfer that breaks midway leaves no file and never reaches 
   await go.waitEvent('reportSnapshot', (e) => e.status === 'failure');
   await sleep(200);
   assert.equal(ts.raft.received.items.length, 0, 'the TS raft never saw the MsgSnap');
+  // The TS receiver notices the cut on its own schedule: give its cleanup a bounded while.
+  for (const deadline = Date.now() + 5_000; (await readdir(snapDir)).length > 0 && Date.now() < deadline; )
+    await sleep(20);
   assert.deepEqual(await readdir(snapDir), [], 'no database and no temp file left behind');
 });
 
