@@ -4,8 +4,8 @@
  * `nodeWalFs`, is plain `fs/promises`.
  */
 import { open } from 'node:fs/promises';
-import { WalError, WalErrorCode } from './errors.js';
 import { fsyncDir } from '../fsutil/index.js';
+import { WalError, WalErrorCode } from './errors.js';
 
 /** An open file, as the WAL uses it (a `FileHandle` satisfies it). */
 export interface WalFile {
