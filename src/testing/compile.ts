@@ -8,6 +8,9 @@
  * - An unknown write, delete or cas whose resulting value nothing ever observes (no read returns
  *   it, no cas expects it) is dropped, on keys without appends and without failed cas: it can
  *   always be placed after everything else.
+ * - On keys without appends but with failed cas, the unobserved values of unknown writes are all
+ *   replaced by one "unobserved" state (they are interchangeable: every failed cas sees them as
+ *   "not expected", nothing else sees them).
  * - An unknown write or cas that is the only source of a non-null value which an ok read or ok
  *   cas observes must have taken effect before the earliest such observer returned: its return is
  *   bounded there instead of Infinity (keys without appends).
@@ -67,10 +70,10 @@ export function compileKey(
     model.push(m);
     source.push(op);
   }
-  return patch(model, source);
+  return patch(model, source, table);
 }
 
-function patch(model: ModelOp[], source: Operation[]): Compiled {
+function patch(model: ModelOp[], source: Operation[], table: StateTable): Compiled {
   let hasAppend = false;
   let hasFailedCas = false;
   const observed = new Set<number>();
@@ -113,7 +116,10 @@ function patch(model: ModelOp[], source: Operation[]): Compiled {
     const m = model[i]!;
     if (m.ret === Number.POSITIVE_INFINITY && (m.kind === Kind.Write || m.kind === Kind.CasInfo)) {
       const produced = m.kind === Kind.Write ? m.a : m.b;
-      if (!hasFailedCas && !observed.has(produced)) continue;
+      if (!observed.has(produced)) {
+        if (!hasFailedCas) continue;
+        if (m.kind === Kind.Write) m.a = table.unobserved();
+      }
       const bound = requiredBy.get(produced);
       if (produced !== ABSENT && bound !== undefined && sources.get(produced) === 1) {
         m.ret = Math.max(bound - 0.5, m.call + 0.25);

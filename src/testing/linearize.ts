@@ -6,7 +6,7 @@
  * from the head; reaching a return whose call is not linearized means the last choice was wrong,
  * so it backtracks. The linearized set is a bitset with an incremental Zobrist hash.
  */
-import { type ModelOp, type StateTable, step } from './register-model.js';
+import { Kind, type ModelOp, type StateTable, step } from './register-model.js';
 
 /** The outcome of one search. */
 export type SearchResult =
@@ -70,8 +70,45 @@ export function searchLinearization(
     last = node;
   }
 
+  // Unknown-outcome operations that do the same thing are interchangeable: of those available,
+  // only the one invoked last is tried (any linearization using an earlier one can use it instead).
+  const nextInGroup = new Int32Array(n).fill(-1);
+  const lastOfGroup = new Map<string, number>();
+  for (let i = n - 1; i >= 0; i--) {
+    const op = ops[i]!;
+    if (op.ret !== Number.POSITIVE_INFINITY) continue;
+    const group = `${op.kind}:${op.a}:${op.b}:${op.arg}`;
+    const later = lastOfGroup.get(group);
+    if (later !== undefined) nextInGroup[i] = later;
+    lastOfGroup.set(group, i);
+  }
+
+  // On a key with only reads and appends the state only grows, so every read not linearized yet
+  // must return a string the state is a prefix of: an append that breaks that is cut at once
+  // (checked against the unlinearized read that returns first).
+  let appendOnly = true;
+  const reads: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const kind = ops[i]!.kind;
+    if (kind === Kind.Read) reads.push(i);
+    else if (kind !== Kind.AppendOk && kind !== Kind.AppendInfo) appendOnly = false;
+  }
+  reads.sort((x, y) => ops[x]!.ret - ops[y]!.ret);
+  const readPos = new Int32Array(n).fill(-1);
+  reads.forEach((r, i) => {
+    readPos[r] = i;
+  });
+  let firstRead = 0; // no read before this position in `reads` is unlinearized
+  const growsTowardNextRead = (s: number): boolean => {
+    while (firstRead < reads.length && isSet(reads[firstRead]!)) firstRead++;
+    if (firstRead === reads.length) return true;
+    const v = table.stringOf(ops[reads[firstRead]!]!.a);
+    return v !== undefined && v.startsWith(table.stringOf(s)!);
+  };
+
   const words = (n + 31) >>> 5;
   const bits = new Uint32Array(words);
+  const isSet = (i: number) => (bits[i >>> 5]! & (1 << (i & 31))) !== 0;
   const z1 = zobrist(n, 0x9e3779b9);
   const z2 = zobrist(n, 0x7f4a7c15);
   let h1 = 0;
@@ -86,14 +123,35 @@ export function searchLinearization(
   let frontier = -1;
   let frontierTime = -1;
 
+  /** Whether trying the call `i` now is pointless because another choice dominates it. */
+  const skip = (i: number): boolean => {
+    const op = ops[i]!;
+    // A write right after an unknown write makes that one pointless: not doing it dominates.
+    if (op.kind === Kind.Write && depth > 0) {
+      const top = ops[stackCall[depth - 1]!]!;
+      if (top.kind === Kind.Write && top.ret === Number.POSITIVE_INFINITY) return true;
+    }
+    let g = nextInGroup[i]!;
+    while (g >= 0 && isSet(g)) g = nextInGroup[g]!;
+    if (g < 0) return false;
+    // Is the later twin available now (invoked before the first return still in the list)?
+    let r = next[i]!;
+    while (r >= 0 && r < n) r = next[r]!;
+    return r < 0 || ops[g]!.call < ops[r - n]!.ret;
+  };
+
   for (;;) {
     if (definite === 0) return { result: 'linearizable' };
     if (++steps % CLOCK_EVERY_STEPS === 0 && performance.now() > deadline)
       return { result: 'timeout', steps };
     if (entry < n) {
       const op = ops[entry]!;
+      if (skip(entry)) {
+        entry = next[entry]!;
+        continue;
+      }
       const newState = step(table, op, state);
-      if (newState >= 0) {
+      if (newState >= 0 && (!appendOnly || op.kind === Kind.Read || growsTowardNextRead(newState))) {
         const n1 = h1 ^ z1[entry]!;
         const n2 = h2 ^ z2[entry]!;
         const key =
@@ -140,6 +198,7 @@ export function searchLinearization(
     h1 ^= z1[call]!;
     h2 ^= z2[call]!;
     if (ops[call]!.ret !== Number.POSITIVE_INFINITY) definite++;
+    if (readPos[call]! >= 0 && readPos[call]! < firstRead) firstRead = readPos[call]!;
     // Put the return back, then the call (the reverse of lifting).
     const r = call + n;
     next[prev[r]!] = r;

@@ -54,6 +54,19 @@ export class StateTable {
     return id;
   }
 
+  /**
+   * The id of "some value nothing observes": unknown writes whose value no read returns and no cas
+   * expects are interchangeable, so they all write this one state.
+   */
+  unobserved(): number {
+    return this.idOfText('\u0000unobserved', undefined);
+  }
+
+  /** The string a state holds, or undefined when it is not a JSON string. */
+  stringOf(id: number): string | undefined {
+    return this.strings[id];
+  }
+
   /** Canonical JSON text of a state. */
   text(id: number): string {
     return this.texts[id]!;
