@@ -103,7 +103,7 @@ export function searchLinearization(
     while (firstRead < reads.length && isSet(reads[firstRead]!)) firstRead++;
     if (firstRead === reads.length) return true;
     const v = table.stringOf(ops[reads[firstRead]!]!.a);
-    return v !== undefined && v.startsWith(table.stringOf(s)!);
+    return v?.startsWith(table.stringOf(s)!) === true;
   };
 
   const words = (n + 31) >>> 5;

@@ -6,7 +6,7 @@
  * is not linearizable either, and W alone explains why.
  *
  * Search: the search that failed got furthest to the return of `frontier`; everything invoked
- * later is left out. Start with the last few operations returned by then, doubling until the
+ * later is left out. Start with the last operation returned by then, doubling until the
  * relaxed history is not linearizable, then drop operations one at a time while it stays so,
  * within a time budget.
  */
@@ -15,6 +15,9 @@ import { compileKey } from './compile.js';
 import type { Operation } from './history.js';
 import { searchLinearization } from './linearize.js';
 import { StateTable } from './register-model.js';
+
+/** Longest search for one candidate window (relaxed histories can be slow to refute). */
+const CHECK_BUDGET_MS = 300;
 
 /** A window and how many other operations were relaxed around it. */
 export interface Window {
@@ -44,11 +47,12 @@ export function minimalWindow(ops: readonly Operation[], frontierRet: number, bu
     for (const op of ops) if (!window.has(op)) relaxed.add(op);
     const table = new StateTable(ops.length);
     const { model } = compileKey(ops, table, relaxed, frontierRet);
-    return searchLinearization(model, table, deadline).result === 'not-linearizable';
+    const until = Math.min(deadline, performance.now() + CHECK_BUDGET_MS);
+    return searchLinearization(model, table, until).result === 'not-linearizable';
   };
 
   let window: Set<Operation> | undefined;
-  for (let k = Math.min(8, candidates.length); ; k = Math.min(2 * k, candidates.length)) {
+  for (let k = Math.min(1, candidates.length); ; k = Math.min(2 * k, candidates.length)) {
     if (performance.now() > deadline) break;
     const attempt = new Set(candidates.slice(0, k));
     if (cannotOrder(attempt)) {

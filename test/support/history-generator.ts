@@ -110,7 +110,8 @@ export function generateHistory(o: GenerateOptions): HistoryOp[] {
         state.set(p.key, null);
         break;
       case 'append':
-        if (current === null || typeof current === 'string') state.set(p.key, (current ?? '') + (p.value as string));
+        if (current === null || typeof current === 'string')
+          state.set(p.key, (current ?? '') + (p.value as string));
         else p.result = 'not-a-string';
         break;
       case 'cas': {
@@ -145,7 +146,16 @@ export function generateHistory(o: GenerateOptions): HistoryOp[] {
     let plan: Pending['plan'] = 'ok';
     if (r < infoRate) plan = rand() < 0.2 ? 'never' : 'info';
     else if (r < infoRate + failRate && f !== 'cas') plan = 'fail';
-    const p: Pending = { process, f, key, value, plan, takesEffect: plan === 'ok' || rand() < 0.5, applied: false, result: undefined };
+    const p: Pending = {
+      process,
+      f,
+      key,
+      value,
+      plan,
+      takesEffect: plan === 'ok' || rand() < 0.5,
+      applied: false,
+      result: undefined,
+    };
     if (plan === 'fail') p.takesEffect = false;
     const e: HistoryOp = { process, type: 'invoke', f, key };
     if (value !== undefined) e.value = value;
@@ -198,13 +208,18 @@ export function plantReadOfUnwrittenValue(events: HistoryOp[], seed: number): Hi
   const at = Math.floor(rand() * (events.length + 1));
   const process = 1_000_000;
   const out = [...events];
-  out.splice(at, 0, { process, type: 'invoke', f: 'read', key: 'x' }, {
-    process,
-    type: 'ok',
-    f: 'read',
-    key: 'x',
-    value: 'never-written',
-  });
+  out.splice(
+    at,
+    0,
+    { process, type: 'invoke', f: 'read', key: 'x' },
+    {
+      process,
+      type: 'ok',
+      f: 'read',
+      key: 'x',
+      value: 'never-written',
+    },
+  );
   return out;
 }
 
@@ -245,12 +260,17 @@ export function plantStaleRead(events: HistoryOp[], seed: number): HistoryOp[] |
   const at = w2.complete + 1 + Math.floor(rand() * (events.length - w2.complete));
   const process = 1_000_001;
   const out = [...events];
-  out.splice(at, 0, { process, type: 'invoke', f: 'read', key: w1.key }, {
-    process,
-    type: 'ok',
-    f: 'read',
-    key: w1.key,
-    value: reorder(w1.value),
-  });
+  out.splice(
+    at,
+    0,
+    { process, type: 'invoke', f: 'read', key: w1.key },
+    {
+      process,
+      type: 'ok',
+      f: 'read',
+      key: w1.key,
+      value: reorder(w1.value),
+    },
+  );
   return out;
 }
