@@ -39,6 +39,7 @@ import { VoteResult } from './quorum/quorum.js';
 import type { SoftState } from './rawnode.js';
 import { ReadOnly, type ReadState } from './read-only.js';
 import { StateType, stateTypeName } from './status.js';
+import { testingKnobs } from './testing-knobs.js';
 import { Inflights } from './tracker/inflights.js';
 import { Progress } from './tracker/progress.js';
 import type { ProgressMap } from './tracker/progress-map.js';
@@ -749,7 +750,7 @@ export class Raft {
       (m.type === MessageType.MsgPreVote && m.term > this.term);
     const lastIndex = this.raftLog.lastIndex();
     const lastTerm = this.raftLog.lastTerm();
-    if (canVote && this.raftLog.isUpToDate(m.index, m.logTerm)) {
+    if (canVote && (this.raftLog.isUpToDate(m.index, m.logTerm) || testingKnobs.voteIgnoresLog)) {
       // Learners vote too: they may have been promoted without knowing it yet.
       this.logger.info(
         `${hex(this.id)} [logterm: ${lastTerm}, index: ${lastIndex}, vote: ${hex(this.vote)}] cast ${messageTypeName(m.type)} for ${hex(m.from)} [logterm: ${m.logTerm}, index: ${m.index}] at term ${this.term}`,
@@ -1371,7 +1372,7 @@ export class Raft {
   }
 
   #sendMsgReadIndexResponse(m: Message): void {
-    if (this.readOnly.option === ReadOnlyOption.ReadOnlySafe) {
+    if (this.readOnly.option === ReadOnlyOption.ReadOnlySafe && !testingKnobs.readIndexWithoutQuorum) {
       const ctx = m.entries[0]?.data;
       this.readOnly.addRequest(this.raftLog.committed, m);
       // The leader acks its own request.
