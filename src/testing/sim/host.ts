@@ -285,8 +285,17 @@ export class SimMember {
   /** Delivers a local message's responses: to this node by step(), to peers over the network. */
   #respond(m: Message): void {
     for (const r of m.responses ?? []) {
-      if (r.to === this.id) this.node.step(r);
-      else this.#ctx.send(r);
+      if (r.to !== this.id) {
+        this.#ctx.send(r);
+        continue;
+      }
+      try {
+        this.node.step(r);
+      } catch (e) {
+        // A self-acknowledgement that arrives after this member removed itself from the
+        // configuration (etcd returns ErrStepPeerNotFound the same way).
+        if (!isRaftwireError(e, 'RAFTWIRE_RAFT_STEP_PEER_NOT_FOUND')) throw e;
+      }
     }
   }
 

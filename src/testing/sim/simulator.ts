@@ -118,6 +118,8 @@ export class Simulation implements HostContext {
   maxCommit = 0;
   readonly #hostOpts: HostOptions;
   #intensity: number;
+  /** Leader churn: the leader is cut off and healed every few ticks. */
+  #churn: boolean;
 
   constructor(options: SimOptions) {
     const nodes = options.nodes ?? 5;
@@ -132,8 +134,8 @@ export class Simulation implements HostContext {
       config: {
         electionTick: 10,
         heartbeatTick: r.range(1, 2),
-        maxSizePerMsg: r.pick([256, 4096, Number.POSITIVE_INFINITY]),
-        maxInflightMsgs: r.pick([2, 16, 256]),
+        maxSizePerMsg: r.pick([1, 256, 4096, Number.POSITIVE_INFINITY]),
+        maxInflightMsgs: r.pick([1, 2, 16, 256]),
         checkQuorum,
         preVote: r.chance(0.6),
         readOnlyOption: ReadOnlyOption.ReadOnlySafe,
@@ -143,6 +145,7 @@ export class Simulation implements HostContext {
       compactKeep: r.pick([0, 2, 10]),
     };
     this.#intensity = r.pick([0.5, 1, 2]);
+    this.#churn = r.chance(0.35);
     this.ids = Array.from({ length: nodes }, (_, i) => BigInt(i + 1));
     const voters = this.ids.slice(0, Math.max(3, r.range(3, nodes)));
     const initial: Snapshot = newSnapshot({
@@ -157,7 +160,7 @@ export class Simulation implements HostContext {
       );
     }
     this.trace(
-      `seed=${options.seed} storage=${options.storage} nodes=${nodes} voters=[${voters}] ${JSON.stringify(this.#hostOpts.config)} snapEvery=${this.#hostOpts.snapshotEvery} keep=${this.#hostOpts.compactKeep} intensity=${this.#intensity}`,
+      `seed=${options.seed} storage=${options.storage} nodes=${nodes} voters=[${voters}] ${JSON.stringify(this.#hostOpts.config)} snapEvery=${this.#hostOpts.snapshotEvery} keep=${this.#hostOpts.compactKeep} intensity=${this.#intensity} churn=${this.#churn}`,
     );
   }
 
@@ -358,6 +361,7 @@ export class Simulation implements HostContext {
   #nemesis(): void {
     const r = this.rng;
     if (this.#p(0.012)) this.#partition();
+    if (this.#churn && r.chance(0.06)) this.#partition(r.chance(0.5) ? 'isolate-leader' : 'heal');
     if (this.#p(0.01)) {
       this.net.faults = {
         dropRate: r.pick([0, 0, 0.05, 0.2]),
@@ -394,7 +398,18 @@ export class Simulation implements HostContext {
       }
     }
     if (alive.length > 0 && this.#p(0.004)) r.pick(alive).snapshotNow();
-    if (alive.length > 0 && this.#p(0.002)) {
+    if (this.#p(0.004)) {
+      // Crash whoever leads: the moments around a leader change are where commit rules matter.
+      const lead = this.#leader();
+      if (lead !== undefined && alive.length > 1) {
+        for (const op of [...this.clients.pending.values()]) {
+          if (op.node === lead.id) this.#unknown(op, 'member crashed');
+        }
+        lead.crash();
+        this.stats.crashes!++;
+      }
+    }
+    if (alive.length > 0 && this.#p(0.006)) {
       const m = r.pick(alive);
       this.trace(`${m.id} campaigns`);
       m.node.campaign();
@@ -402,11 +417,12 @@ export class Simulation implements HostContext {
     }
   }
 
-  #partition(): void {
+  #partition(forced?: string): void {
     const r = this.rng;
     const net = this.net;
     net.cut.clear();
-    const kind = r.pick(['heal', 'heal', 'halves', 'one-way', 'bridge', 'isolate-leader']);
+    const kind =
+      forced ?? r.pick(['heal', 'heal', 'halves', 'one-way', 'bridge', 'isolate-leader', 'isolate-leader']);
     const cutBoth = (a: bigint, b: bigint) => {
       net.cut.add(`${a}>${b}`);
       net.cut.add(`${b}>${a}`);
@@ -511,8 +527,9 @@ export class Simulation implements HostContext {
     if (alive.length === 0) return;
     for (const slot of this.clients.idle()) {
       if (!r.chance(0.25)) continue;
-      const lead = this.#leader();
-      const m = lead !== undefined && r.chance(0.6) ? lead : r.pick(alive);
+      // Clients favour members that believe they lead (stale leaders included).
+      const leaders = alive.filter((a) => a.node.raft.state === StateType.StateLeader);
+      const m = leaders.length > 0 && r.chance(0.6) ? r.pick(leaders) : r.pick(alive);
       const key = r.pick(KEYS);
       const kind = r.int(100);
       const base = {
@@ -587,6 +604,13 @@ export class Simulation implements HostContext {
           this.stats.leaders!++;
           this.trace(`${m.id} is leader of term ${raft.term}`);
           this.#checkCompleteness(m, 1);
+          if (this.#churn && this.rng.chance(0.3)) {
+            // Cut a fresh leader off before its first entry leaves: logs diverge by term.
+            for (const b of this.ids) {
+              if (b !== m.id) this.net.cut.add(`${m.id}>${b}`).add(`${b}>${m.id}`);
+            }
+            this.trace(`isolate the new leader ${m.id}`);
+          }
         } else if (prev !== m.id) {
           this.fail('at most one leader per term', `${prev} and ${m.id} both lead term ${raft.term}`);
         }
