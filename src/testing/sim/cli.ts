@@ -7,8 +7,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { checkSimHistory } from './check.js';
-import { formatFailure, runSimulation, type SimResult, type StorageMode } from './simulator.js';
+import { simulateAndCheck } from './check.js';
+import { formatFailure, type StorageMode } from './simulator.js';
 
 const USAGE =
   'usage: npm run sim -- [--seed S] [--seeds M] [--steps K] [--nodes N] [--storage classic|async|both] [--soak] [--history FILE]';
@@ -19,22 +19,6 @@ function int(name: string, v: string | undefined, def: number, lo: number, hi: n
   if (!Number.isInteger(n) || n < lo || n > hi)
     throw new RangeError(`--${name} must be an integer from ${lo} to ${hi}`);
   return n;
-}
-
-async function runOne(seed: number, storage: StorageMode, steps: number, nodes: number): Promise<SimResult> {
-  const r = runSimulation({ seed, storage, steps, nodes });
-  if (r.failure === undefined) {
-    const verdict = await checkSimHistory(r.history);
-    if (verdict !== undefined && verdict.outcome === 'not-linearizable') {
-      r.failure = {
-        property: 'linearizable history',
-        detail: verdict.detail,
-        step: steps,
-        trace: [],
-      };
-    }
-  }
-  return r;
 }
 
 async function main(): Promise<number> {
@@ -88,7 +72,7 @@ async function main(): Promise<number> {
   for (let s = seed; a.soak === true || s < seed + seeds; s++) {
     if (stop) break;
     for (const storage of modes) {
-      const r = await runOne(s >>> 0, storage, steps, nodes);
+      const r = await simulateAndCheck({ seed: s >>> 0, storage, steps, nodes });
       runs++;
       totalSteps += steps;
       if (a.history !== undefined)

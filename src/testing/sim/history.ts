@@ -3,15 +3,10 @@
  * writes (put, cas, append, delete) through raft proposals and linearizable reads through
  * ReadIndex, and recording a Jepsen-style history of invocations and completions.
  */
+import type { HistoryOp } from '../index.js';
 
 /** One line of the history (the checker's HistoryOp). */
-export interface SimHistoryOp {
-  process: number;
-  type: 'invoke' | 'ok' | 'fail' | 'info';
-  f: 'read' | 'write' | 'delete' | 'cas' | 'append';
-  key?: string;
-  value?: unknown;
-}
+export type SimHistoryOp = HistoryOp;
 
 /** An operation waiting for its outcome. */
 export interface PendingOp {

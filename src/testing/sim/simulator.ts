@@ -59,6 +59,8 @@ export interface SimResult {
   traceHash: string;
   history: SimHistoryOp[];
   stats: Record<string, number>;
+  /** The last traced events (oldest first). */
+  lastEvents: string[];
 }
 
 /** A safety property failed (internal to a run; reported as SimFailure). */
@@ -277,6 +279,7 @@ export class Simulation implements HostContext {
       traceHash: this.#hash.digest('hex'),
       history: this.clients.history,
       stats: { ...this.stats, ...this.clients.counts },
+      lastEvents: [...this.#trace],
     };
   }
 
@@ -548,12 +551,13 @@ export class Simulation implements HostContext {
       }
       let f: PendingOp['f'];
       let value: unknown;
+      // Every value is a string, so appends are well defined on any key.
       if (kind < 60) {
         f = 'write';
-        value = r.int(20);
+        value = `${r.int(20)}`;
       } else if (kind < 80) {
         f = 'cas';
-        value = [r.chance(0.3) ? null : r.int(20), r.int(20)];
+        value = [r.chance(0.3) ? null : `${r.int(20)}`, `${r.int(20)}`];
       } else if (kind < 95) {
         f = 'append';
         value = `${r.int(10)}`;
@@ -567,8 +571,9 @@ export class Simulation implements HostContext {
       } catch (e) {
         if (!isRaftwireError(e, 'RAFTWIRE_RAFT_PROPOSAL_DROPPED')) throw e;
         // Refused locally: it never entered any log.
+        // (A failed cas means "the compare failed" in the history, so a dropped one is unknown.)
         this.trace(`client op ${op.id} dropped by ${m.id}`);
-        this.clients.complete(op, 'fail');
+        this.clients.complete(op, f === 'cas' ? 'info' : 'fail');
       }
       m.pump();
     }
