@@ -790,13 +790,10 @@ export class Raft {
       case MessageType.MsgProp:
         return this.#propose(m);
       case MessageType.MsgReadIndex:
-        // A single voter answers at once.
-        if (this.trk.isSingleton()) {
-          const resp = this.responseToReadIndexReq(m, this.raftLog.committed);
-          if (resp !== undefined) this.send(resp);
-          return undefined;
-        }
-        // Postpone until this leader has committed an entry in its term.
+        // Postpone until this leader has committed an entry in its term, even as the only voter:
+        // until then its commit index may be behind what it acknowledged before a restart (with
+        // asynchronous storage writes, entries are applied before the HardState carrying their
+        // commit index is durable). etcd answers a single voter at once (simulator seed 1010).
         if (!this.committedEntryInCurrentTerm()) {
           this.pendingReadIndexMessages.push(m);
           return undefined;
@@ -1372,6 +1369,12 @@ export class Raft {
   }
 
   #sendMsgReadIndexResponse(m: Message): void {
+    // A single voter needs no heartbeat round.
+    if (this.trk.isSingleton()) {
+      const resp = this.responseToReadIndexReq(m, this.raftLog.committed);
+      if (resp !== undefined) this.send(resp);
+      return;
+    }
     if (this.readOnly.option === ReadOnlyOption.ReadOnlySafe && !testingKnobs.readIndexWithoutQuorum) {
       const ctx = m.entries[0]?.data;
       this.readOnly.addRequest(this.raftLog.committed, m);

@@ -37,6 +37,11 @@ export interface SimOptions {
   nodes?: number;
   /** Events kept for the failure report; default 60. */
   traceSize?: number;
+  /**
+   * Leader churn (the leader cut off and healed every few ticks, fresh leaders cut off before
+   * their first entry leaves): on, off, or (default) chosen by the seed.
+   */
+  churn?: boolean | undefined;
 }
 
 /** A violated property. */
@@ -109,6 +114,11 @@ export class Simulation implements HostContext {
   readonly #leaders = new Map<number, bigint>();
   /** Committed entries' terms by index (0: not known). */
   readonly #committed: number[] = [];
+  /**
+   * By index: a term by which the entry was known committed (the observer's term, an upper bound
+   * of the term it was committed in); leaders of later terms must hold it.
+   */
+  readonly #committedBy: number[] = [];
   /** Applied entries by index: "term|type|hash". */
   readonly #applied: string[] = [];
   /** Every (index/term) ever written: "prevTerm|type|hash". */
@@ -126,7 +136,7 @@ export class Simulation implements HostContext {
   constructor(options: SimOptions) {
     const nodes = options.nodes ?? 5;
     if (!Number.isInteger(nodes) || nodes < 3 || nodes > 7) throw new RangeError('nodes must be 3 to 7');
-    this.opts = { steps: 400, nodes, traceSize: 60, ...options };
+    this.opts = { steps: 400, nodes, traceSize: 60, churn: undefined, ...options };
     this.rng = new Prng(options.seed, options.storage === 'async' ? 1 : 0);
     this.net = new SimNetwork(this.rng);
     const r = this.rng;
@@ -147,7 +157,8 @@ export class Simulation implements HostContext {
       compactKeep: r.pick([0, 2, 10]),
     };
     this.#intensity = r.pick([0.5, 1, 2]);
-    this.#churn = r.chance(0.35);
+    const churn = r.chance(0.35);
+    this.#churn = options.churn ?? churn;
     this.ids = Array.from({ length: nodes }, (_, i) => BigInt(i + 1));
     const voters = this.ids.slice(0, Math.max(3, r.range(3, nodes)));
     const initial: Snapshot = newSnapshot({
@@ -630,8 +641,9 @@ export class Simulation implements HostContext {
         const canon = this.#committed[i];
         if (canon === undefined || canon === 0) {
           this.#committed[i] = t;
+          this.#committedBy[i] = raft.term;
           for (const o of this.#alive()) {
-            if (o.node.raft.state === StateType.StateLeader && o.node.raft.term > t)
+            if (o.node.raft.state === StateType.StateLeader && o.node.raft.term > raft.term)
               this.#checkCompleteness(o, i);
           }
         } else if (canon !== t) {
@@ -648,14 +660,17 @@ export class Simulation implements HostContext {
     }
   }
 
-  /** Leader completeness: a leader's log holds every entry committed in an earlier term, from `lo` on. */
+  /**
+   * Leader completeness: a leader's log holds every entry committed in an earlier term, from `lo`
+   * on. (An entry of term 3 may be committed in term 5: a leader of term 4 need not hold it.)
+   */
   #checkCompleteness(m: SimMember, lo: number): void {
     const raft = m.node.raft;
     const log = raft.raftLog;
     const start = Math.max(lo, log.firstIndex());
     for (let i = start; i < this.#committed.length; i++) {
       const ct = this.#committed[i];
-      if (ct === undefined || ct === 0 || ct >= raft.term) continue;
+      if (ct === undefined || ct === 0 || this.#committedBy[i]! >= raft.term) continue;
       const lt = i > log.lastIndex() ? 0 : log.termOrZero(i);
       if (lt !== ct) {
         this.fail(
