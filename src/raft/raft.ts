@@ -1369,8 +1369,10 @@ export class Raft {
   }
 
   #sendMsgReadIndexResponse(m: Message): void {
-    // A single voter needs no heartbeat round.
-    if (this.trk.isSingleton()) {
+    // The only voter needs no heartbeat round, but only if that voter is this node: a leader
+    // removed from a one-voter configuration must not answer for the other voter (simulator seed
+    // 1514; etcd checks IsSingleton alone).
+    if (this.trk.isSingleton() && this.trk.config.voters.incoming.has(this.id)) {
       const resp = this.responseToReadIndexReq(m, this.raftLog.committed);
       if (resp !== undefined) this.send(resp);
       return;

@@ -13,4 +13,12 @@ describe('simulator regressions', () => {
     const r = await simulateAndCheck({ seed: 1010, storage: 'async', nodes: 3, steps: 400 });
     assert.equal(r.failure, undefined, formatFailure(r));
   });
+
+  it('seed 1514 (async, 5 nodes): a leader removed from a one-voter configuration answered a ReadIndex', async () => {
+    // Leader 1 (stepDownOnRemoval off) applied a configuration whose only voter was 2, which went
+    // on to lead term 3; 1 took itself for that single voter and served a stale read
+    // (test/raft/raft-read-index.test.ts pins the fix).
+    const r = await simulateAndCheck({ seed: 1514, storage: 'async', nodes: 5, steps: 400 });
+    assert.equal(r.failure, undefined, formatFailure(r));
+  });
 });
