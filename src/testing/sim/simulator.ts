@@ -42,6 +42,8 @@ export interface SimOptions {
    * their first entry leaves): on, off, or (default) chosen by the seed.
    */
   churn?: boolean | undefined;
+  /** Raft's CheckQuorum: on, off, or (default) chosen by the seed. */
+  checkQuorum?: boolean | undefined;
 }
 
 /** A violated property. */
@@ -136,11 +138,12 @@ export class Simulation implements HostContext {
   constructor(options: SimOptions) {
     const nodes = options.nodes ?? 5;
     if (!Number.isInteger(nodes) || nodes < 3 || nodes > 7) throw new RangeError('nodes must be 3 to 7');
-    this.opts = { steps: 400, nodes, traceSize: 60, churn: undefined, ...options };
+    this.opts = { steps: 400, nodes, traceSize: 60, churn: undefined, checkQuorum: undefined, ...options };
     this.rng = new Prng(options.seed, options.storage === 'async' ? 1 : 0);
     this.net = new SimNetwork(this.rng);
     const r = this.rng;
-    const checkQuorum = r.chance(0.7);
+    const seededCheckQuorum = r.chance(0.7);
+    const checkQuorum = options.checkQuorum ?? seededCheckQuorum;
     this.#hostOpts = {
       async: options.storage === 'async',
       config: {

@@ -48,7 +48,8 @@ const cases: Case[] = [
     knob: 'readIndexWithoutQuorum',
     what: 'a ReadIndex answered without a heartbeat quorum',
     properties: ['linearizable ReadIndex', 'linearizable history'],
-    options: { steps: 400, churn: true },
+    // Without CheckQuorum a cut-off leader keeps believing it leads until it hears a later term.
+    options: { steps: 400, churn: true, checkQuorum: false },
     maxSeeds: 150,
   },
   {
