@@ -340,7 +340,7 @@ export class Simulation implements HostContext {
     const isSnap = m.type === MessageType.MsgSnap;
     if (to === undefined || !to.alive || this.net.lost(f)) {
       this.stats.dropped!++;
-      if (isSnap && from !== undefined && from.alive && from.incarnation === f.fromIncarnation) {
+      if (isSnap && from?.alive && from.incarnation === f.fromIncarnation) {
         from.node.reportSnapshot(f.to, 2);
         from.pump();
       }
@@ -363,7 +363,7 @@ export class Simulation implements HostContext {
       }
     }
     to.pump();
-    if (isSnap && from !== undefined && from.alive && from.incarnation === f.fromIncarnation) {
+    if (isSnap && from?.alive && from.incarnation === f.fromIncarnation) {
       from.node.reportSnapshot(f.to, 1);
       from.pump();
     }
