@@ -1,7 +1,7 @@
 /**
  * Checks a simulated history with the linearizability checker (raftwire/testing).
  */
-import { checkHistory } from '../index.js';
+import { checkHistory } from '../check-history.js';
 import type { SimHistoryOp } from './history.js';
 import { runSimulation, type SimOptions, type SimResult } from './simulator.js';
 

@@ -3,7 +3,7 @@
  * writes (put, cas, append, delete) through raft proposals and linearizable reads through
  * ReadIndex, and recording a Jepsen-style history of invocations and completions.
  */
-import type { HistoryOp } from '../index.js';
+import type { HistoryOp } from '../history.js';
 
 /** One line of the history (the checker's HistoryOp). */
 export type SimHistoryOp = HistoryOp;
