@@ -89,6 +89,19 @@ function fnv(data: Uint8Array | undefined): number {
   return h;
 }
 
+/** Per-seed flow limits: apply pages, the uncommitted-entries quota, inflight bytes. */
+function sizeLimits(r: Prng): {
+  maxCommittedSizePerReady: number;
+  maxUncommittedEntriesSize: number;
+  maxInflightBytes: number;
+} {
+  return {
+    maxCommittedSizePerReady: r.pick([Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, 300, 2048]),
+    maxUncommittedEntriesSize: r.pick([Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, 400, 4096]),
+    maxInflightBytes: r.pick([0, 0, 500, 8192]),
+  };
+}
+
 /** One simulation run; create, then call run(). */
 export class Simulation implements HostContext {
   readonly opts: Required<SimOptions>;
@@ -155,10 +168,15 @@ export class Simulation implements HostContext {
         preVote: r.chance(0.6),
         readOnlyOption: ReadOnlyOption.ReadOnlySafe,
         stepDownOnRemoval: r.chance(0.5),
+        // Size limits come from a stream of their own, so adding them kept every earlier seed's run.
+        ...sizeLimits(new Prng(options.seed, 7)),
       },
       snapshotEvery: r.pick([8, 20, 60]),
       compactKeep: r.pick([0, 2, 10]),
     };
+    const cfg = this.#hostOpts.config;
+    // raft requires the inflight byte budget to hold one full message.
+    if ((cfg.maxInflightBytes ?? 0) < (cfg.maxSizePerMsg ?? 0)) cfg.maxInflightBytes = 0;
     this.#intensity = r.pick([0.5, 1, 2]);
     const churn = r.chance(0.35);
     this.#churn = options.churn ?? churn;

@@ -50,7 +50,7 @@ const cases: Case[] = [
     properties: ['linearizable ReadIndex', 'linearizable history'],
     // Without CheckQuorum a cut-off leader keeps believing it leads until it hears a later term.
     options: { steps: 400, churn: true, checkQuorum: false },
-    maxSeeds: 150,
+    maxSeeds: 200,
   },
   {
     knob: 'ackBeforeSync',
