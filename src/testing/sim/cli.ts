@@ -70,6 +70,8 @@ async function main(): Promise<number> {
   let totalSteps = 0;
   let lastReport = started;
   for (let s = seed; a.soak === true || s < seed + seeds; s++) {
+    // Let the event loop run (and see a SIGINT): the runs themselves never yield.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (stop) break;
     for (const storage of modes) {
       const r = await simulateAndCheck({ seed: s >>> 0, storage, steps, nodes });

@@ -3,7 +3,7 @@
  * machine, and the command line.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Entry, EntryType, newSnapshot } from '../../../src/raftpb/index.js';
@@ -126,5 +126,24 @@ describe('npm run sim', () => {
       assert.equal(bad.status, 2, `${args.join(' ')}: ${bad.stderr}`);
       assert.match(bad.stderr, /usage: npm run sim/);
     }
+  });
+
+  it('--soak runs until SIGINT, then reports and exits 0', async () => {
+    const child = spawn(process.execPath, [cli, '--soak', '--steps', '50', '--nodes', '3'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Let it run a few seeds, then stop it; kill it outright if it does not stop in time.
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const code = await exited;
+    clearTimeout(guard);
+    assert.equal(code, 0, out);
+    assert.match(out, /runs passed in/);
   });
 });
