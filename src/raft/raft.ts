@@ -39,6 +39,7 @@ import { VoteResult } from './quorum/quorum.js';
 import type { SoftState } from './rawnode.js';
 import { ReadOnly, type ReadState } from './read-only.js';
 import { StateType, stateTypeName } from './status.js';
+import { testingKnobs } from './testing-knobs.js';
 import { Inflights } from './tracker/inflights.js';
 import { Progress } from './tracker/progress.js';
 import type { ProgressMap } from './tracker/progress-map.js';
@@ -748,7 +749,7 @@ export class Raft {
       (m.type === MessageType.MsgPreVote && m.term > this.term);
     const lastIndex = this.raftLog.lastIndex();
     const lastTerm = this.raftLog.lastTerm();
-    if (canVote && this.raftLog.isUpToDate(m.index, m.logTerm)) {
+    if (canVote && (this.raftLog.isUpToDate(m.index, m.logTerm) || testingKnobs.voteIgnoresLog)) {
       // Learners vote too: they may have been promoted without knowing it yet.
       this.logger.info(
         `${hex(this.id)} [logterm: ${lastTerm}, index: ${lastIndex}, vote: ${hex(this.vote)}] cast ${messageTypeName(m.type)} for ${hex(m.from)} [logterm: ${m.logTerm}, index: ${m.index}] at term ${this.term}`,
@@ -788,13 +789,10 @@ export class Raft {
       case MessageType.MsgProp:
         return this.#propose(m);
       case MessageType.MsgReadIndex:
-        // A single voter answers at once.
-        if (this.trk.isSingleton()) {
-          const resp = this.responseToReadIndexReq(m, this.raftLog.committed);
-          if (resp !== undefined) this.send(resp);
-          return undefined;
-        }
-        // Postpone until this leader has committed an entry in its term.
+        // Postpone until this leader has committed an entry in its term, even as the only voter:
+        // until then its commit index may be behind what it acknowledged before a restart (with
+        // asynchronous storage writes, entries are applied before the HardState carrying their
+        // commit index is durable). etcd answers a single voter at once (simulator seed 1010).
         if (!this.committedEntryInCurrentTerm()) {
           this.pendingReadIndexMessages.push(m);
           return undefined;
@@ -1370,7 +1368,15 @@ export class Raft {
   }
 
   #sendMsgReadIndexResponse(m: Message): void {
-    if (this.readOnly.option === ReadOnlyOption.ReadOnlySafe) {
+    // The only voter needs no heartbeat round, but only if that voter is this node: a leader
+    // removed from a one-voter configuration must not answer for the other voter (simulator seed
+    // 1514; etcd checks IsSingleton alone).
+    if (this.trk.isSingleton() && this.trk.config.voters.incoming.has(this.id)) {
+      const resp = this.responseToReadIndexReq(m, this.raftLog.committed);
+      if (resp !== undefined) this.send(resp);
+      return;
+    }
+    if (this.readOnly.option === ReadOnlyOption.ReadOnlySafe && !testingKnobs.readIndexWithoutQuorum) {
       const ctx = m.entries[0]?.data;
       this.readOnly.addRequest(this.raftLog.committed, m);
       // The leader acks its own request.

@@ -12,4 +12,13 @@ export {
 } from './check-history.js';
 export { HistoryFormatError } from './errors.js';
 export { type HistoryFn, type HistoryOp, type HistoryOpType, parseHistory } from './history.js';
+export {
+  formatFailure,
+  runSimulation,
+  type SimFailure,
+  type SimOptions,
+  type SimResult,
+  type StorageMode,
+  simulateAndCheck,
+} from './sim/index.js';
 export { describeOp, formatTimeline, type WindowOp } from './timeline.js';

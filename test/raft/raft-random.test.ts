@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isRaftwireError } from '../../src/errors/index.js';
 import {
   type ConfChangeSingle,
   type ConfChangeTransition,
@@ -19,6 +20,11 @@ import {
 } from '../../src/raftpb/index.js';
 import { Cluster, type Member } from './network/cluster.js';
 import { seededRandom } from './network/network.js';
+
+/** Rethrows anything but raft's "proposal dropped". */
+function expectDropped(e: unknown): void {
+  if (!isRaftwireError(e, 'RAFTWIRE_RAFT_PROPOSAL_DROPPED')) throw e;
+}
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
@@ -84,8 +90,9 @@ function run(async: boolean, seed: number, compact: boolean, confChanges: boolea
       const m: Member = c.member(ids[Math.floor(rand() * ids.length)]!);
       try {
         m.node.propose(enc(`p${proposed++}`));
-      } catch {
-        // Dropped (no leader known, or a transfer): fine.
+      } catch (e) {
+        // Dropped (no leader known, or a transfer) is the one expected outcome.
+        expectDropped(e);
       }
     } else if (x < 0.605) {
       // A leadership transfer asked on a random node (forwarded to the leader if it knows one).
@@ -129,8 +136,9 @@ function run(async: boolean, seed: number, compact: boolean, confChanges: boolea
         const transition = joint ? 0 : (Math.floor(rand() * 3) as ConfChangeTransition);
         try {
           c.member(lead).node.proposeConfChange({ transition, changes });
-        } catch {
-          // Dropped during a transfer: fine.
+        } catch (e) {
+          // Dropped during a transfer is the one expected outcome.
+          expectDropped(e);
         }
       }
     } else if (x < 0.62 && step > lockUntil) {

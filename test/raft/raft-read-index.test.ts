@@ -6,8 +6,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ReadOnlyOption } from '../../src/raft/config.js';
 import type { Raft } from '../../src/raft/raft.js';
-import { type Message, MessageType } from '../../src/raftpb/index.js';
-import { ent, mkMsg, Network, newTestMemoryStorage, newTestRaft, readMessages } from './network/network.js';
+import { StateType } from '../../src/raft/status.js';
+import { ConfChangeType, confChangeAsV2, type Message, MessageType } from '../../src/raftpb/index.js';
+import {
+  advanceMessagesAfterAppend,
+  ent,
+  mkMsg,
+  Network,
+  newTestMemoryStorage,
+  newTestRaft,
+  readMessages,
+} from './network/network.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -99,12 +108,20 @@ describe('ReadIndex details', () => {
     assert.equal(a.pendingReadIndexMessages.length, 0);
   });
 
-  it('a single voter answers at once; reads pending a heartbeat round are dropped on term change', () => {
+  it('a single voter answers without a heartbeat round once it committed in its term; reads pending a heartbeat round are dropped on term change', () => {
     const single = newTestRaft(1n, 10, 1, newTestMemoryStorage([1n]));
     single.becomeCandidate();
     single.becomeLeader();
+    // Simulator seed 1010: before its term's entry commits, the commit index may be behind what
+    // the node acknowledged before a restart, so the read waits (etcd answers at once).
     single.step(readIndex(1, 'one'));
-    assert.deepEqual(takeReadStates(single), [[0, 'one']]);
+    assert.deepEqual(takeReadStates(single), []);
+    // The self-acknowledgement of the term's empty entry commits it and releases the read.
+    advanceMessagesAfterAppend(single);
+    assert.equal(single.raftLog.committed, 1);
+    assert.deepEqual(takeReadStates(single), [[1, 'one']]);
+    single.step(readIndex(1, 'two'));
+    assert.deepEqual(takeReadStates(single), [[1, 'two']]);
 
     const r = newTestRaft(1n, 10, 1, newTestMemoryStorage([1n, 2n, 3n]));
     r.becomeCandidate();
@@ -120,6 +137,33 @@ describe('ReadIndex details', () => {
     assert.equal(r.readOnly.pendingCount(), 1);
     r.becomeFollower(r.term + 1, 2n);
     assert.equal(r.readOnly.pendingCount(), 0);
+  });
+
+  it('a leader removed from a one-voter configuration does not answer for the other voter', () => {
+    // Simulator seed 1514: leader 1 (stepDownOnRemoval off) applied a configuration whose only
+    // voter is 2, which meanwhile led a later term; 1 answered a ReadIndex with its stale commit.
+    const r = newTestRaft(1n, 10, 1, newTestMemoryStorage([1n, 2n]));
+    r.becomeCandidate();
+    r.becomeLeader();
+    readMessages(r);
+    r.step(mkMsg({ from: 2n, to: 1n, type: MessageType.MsgAppResp, index: 1, term: r.term }));
+    readMessages(r);
+    assert.ok(r.committedEntryInCurrentTerm());
+    r.applyConfChange(confChangeAsV2({ id: 0n, type: ConfChangeType.ConfChangeRemoveNode, nodeId: 1n }));
+    assert.equal(r.state, StateType.StateLeader);
+    assert.ok(r.trk.isSingleton());
+    r.step(readIndex(1, 'stale'));
+    assert.deepEqual(takeReadStates(r), []);
+    // It asks the voter instead; only a quorum of the voters (here: 2) can release the read.
+    const hbs = readMessages(r).filter((m) => m.type === MessageType.MsgHeartbeat);
+    assert.deepEqual(
+      hbs.map((m) => [m.to, dec(m.context!)]),
+      [[2n, 'stale']],
+    );
+    r.step(
+      mkMsg({ from: 2n, to: 1n, type: MessageType.MsgHeartbeatResp, term: r.term, context: enc('stale') }),
+    );
+    assert.deepEqual(takeReadStates(r), [[r.raftLog.committed, 'stale']]);
   });
 
   it('a heartbeat quorum for a context releases it and every earlier read', () => {
