@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { isRaftwireError, RaftwireError } from '../../errors/index.js';
-import { ReadOnlyOption, StateType, VoteResult } from '../../raft/index.js';
+import { ReadOnlyOption, StateType } from '../../raft/index.js';
+import { VoteResult } from '../../raft/quorum/quorum.js';
 import {
   type ConfChangeSingle,
   ConfChangeTransition,
