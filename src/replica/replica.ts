@@ -189,6 +189,9 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       clusterId,
       stateMachine: options.stateMachine as StateMachine<unknown>,
       logger,
+      ...(options.walSegmentSizeBytes !== undefined
+        ? { walSegmentSizeBytes: options.walSegmentSizeBytes }
+        : {}),
     });
     if (
       !dir.restarting &&
@@ -914,6 +917,7 @@ function validate<R>(o: ReplicaOptions<R>): void {
     ['electionTicks', o.electionTicks],
     ['heartbeatTicks', o.heartbeatTicks],
     ['requestTimeoutMs', o.requestTimeoutMs],
+    ['walSegmentSizeBytes', o.walSegmentSizeBytes],
   ] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw bad(`${name} must be a positive integer`);
   }
