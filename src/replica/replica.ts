@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { isRaftwireError } from '../errors/index.js';
 import { type Logger, noopLogger } from '../logger/index.js';
 import {
+  confStatesEquivalent,
   type MemoryStorage,
   Node,
   type Ready,
@@ -351,7 +352,7 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     for (const m of rd.messages) {
       if (m.to === LOCAL_APPEND_THREAD) this.#enqueueAppend(m);
       else if (m.to === LOCAL_APPLY_THREAD) this.#enqueueApply(m);
-      else if (m.type === MessageType.MsgSnap) void this.#sendSnapshot(m);
+      else if (m.type === MessageType.MsgSnap) this.#enqueueSnapshotSend(m);
       else out.push(m);
     }
     if (out.length > 0) this.#transport.send(out);
@@ -464,6 +465,29 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     this.emit('members', { members: this.#memberList() });
     this.#afterApply();
     if (this.#removedKnown.has(this.id)) this.#fail(removedError(this.id));
+  }
+
+  /**
+   * Raft wants to send a snapshot: as etcd's merged snapshot, it must carry the current
+   * configuration (a member added after the last snapshot would refuse one that does not name
+   * it), so a fresh snapshot is taken first when the configuration changed since the last one.
+   * Runs on the apply chain, between applies.
+   */
+  #enqueueSnapshotSend(m: Message): void {
+    this.#applyChain = this.#applyChain
+      .then(async () => {
+        if (this.#state !== 'running') return;
+        let snap = this.#storage.snapshot();
+        if (
+          !confStatesEquivalent(snap.metadata.confState, this.#confState) &&
+          this.#apply.applied > this.#snapshotIndex
+        ) {
+          await this.#takeSnapshot();
+          snap = this.#storage.snapshot();
+        }
+        void this.#sendSnapshot({ ...m, snapshot: snap });
+      })
+      .catch((e) => this.#fail(e));
   }
 
   async #sendSnapshot(m: Message): Promise<void> {
