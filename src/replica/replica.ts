@@ -131,6 +131,9 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
   #appendChain: Promise<void> = Promise.resolve();
   #applyChain: Promise<void> = Promise.resolve();
   #snapshotsPending = 0;
+  /** The last hard state given to the WAL, and a newer commit-only one not written yet. */
+  #savedHs: HardState = EMPTY_HS;
+  #pendingHs: HardState | undefined;
   #promoteTimer: NodeJS.Timeout | undefined;
   #promoting: bigint | undefined;
 
@@ -150,6 +153,7 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     this.#snapshotCount = o.snapshotCount ?? 10_000;
     this.#catchUp = o.snapshotCatchUpEntries ?? 5000;
     this.#members = x.applied;
+    this.#savedHs = x.storage.initialState().hardState;
     this.#removedKnown = new Set(x.known.removed);
     this.#snapshotIndex = x.snapshot?.metadata.index ?? 0;
     this.#confState = x.snapshot?.metadata.confState ?? {
@@ -367,15 +371,34 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
   }
 
   #enqueueAppend(m: Message): void {
-    const hs: HardState =
+    let hs: HardState =
       m.term !== 0 || m.commit !== 0 || (m.vote ?? 0n) !== 0n
         ? { term: m.term, vote: m.vote ?? 0n, commit: m.commit }
         : EMPTY_HS;
     const entries = m.entries;
     const snap = m.snapshot;
+    const stateHs = hs;
+    // A change of the commit index alone need not be durable (etcd's raft.MustSync): it is kept
+    // and written with the next save, so it never costs a synchronous write of its own.
+    const saved0 = this.#savedHs;
+    if (
+      snap === undefined &&
+      entries.length === 0 &&
+      hs !== EMPTY_HS &&
+      hs.term === saved0.term &&
+      hs.vote === saved0.vote
+    ) {
+      this.#pendingHs = hs;
+      hs = EMPTY_HS;
+    } else {
+      if (hs === EMPTY_HS && this.#pendingHs !== undefined) hs = this.#pendingHs;
+      this.#pendingHs = undefined;
+      if (hs !== EMPTY_HS) this.#savedHs = hs;
+    }
+    const needsWrite = hs !== EMPTY_HS || entries.length > 0;
     // Saves are issued at once (the WAL groups them) unless a snapshot install is queued ahead.
     let saved: Promise<void> | undefined;
-    if (snap === undefined && this.#snapshotsPending === 0) {
+    if (snap === undefined && this.#snapshotsPending === 0 && needsWrite) {
       saved = this.#wal.save(hs, entries);
       saved.catch(() => {});
     } else if (snap !== undefined) {
@@ -390,13 +413,23 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
           await this.#installSnapshot(snap);
           this.#snapshotsPending--;
         }
-        await (saved ?? this.#wal.save(hs, entries));
+        if (saved !== undefined) await saved;
+        else if (needsWrite) await this.#wal.save(hs, entries);
         if (this.#state !== 'running') return;
-        if (hs !== EMPTY_HS) this.#storage.setHardState(hs);
+        if (stateHs !== EMPTY_HS) this.#storage.setHardState(stateHs);
         if (entries.length > 0) this.#storage.append(entries);
         this.#deliver(m.responses);
       })
       .catch((e) => this.#fail(e));
+  }
+
+  /** Writes a commit index kept back by #enqueueAppend (before a snapshot marker, and at close). */
+  async #flushHardState(): Promise<void> {
+    const hs = this.#pendingHs;
+    if (hs === undefined) return;
+    this.#pendingHs = undefined;
+    this.#savedHs = hs;
+    await this.#wal.save(hs, []);
   }
 
   #enqueueApply(m: Message): void {
@@ -421,6 +454,8 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
   // ---------------------------------------------------------------- snapshots
 
   async #takeSnapshot(): Promise<void> {
+    // The WAL's marker must not be above its last commit index, or a restart skips the snapshot.
+    await this.#flushHardState();
     const index = await takeSnapshot({
       sm: this.#sm,
       storage: this.#storage,
@@ -924,6 +959,7 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     await this.#transport?.stop();
     if (this.#server?.listening) await new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server?.closeAllConnections();
+    if (this.#state === 'closing') await this.#flushHardState().catch(() => {});
     await this.#wal.close();
     this.#logger.info({}, 'replica closed');
   }
