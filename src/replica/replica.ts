@@ -239,8 +239,13 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       ...(options.registry !== undefined ? { metrics: options.registry } : {}),
       raft: {
         process: (m) => {
-          if (this.#state === 'running') this.#node.step(m);
-          return Promise.resolve();
+          try {
+            if (this.#state === 'running') this.#node.step(m);
+            return Promise.resolve();
+          } catch (e) {
+            // A raft invariant broke: the Node stopped and reported it through onError.
+            return Promise.reject(e);
+          }
         },
         isIdRemoved: (id) => this.#removedKnown.has(id),
         reportUnreachable: (id) => {
