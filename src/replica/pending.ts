@@ -83,6 +83,8 @@ export function trackRequest<T>(
   refusal: () => unknown,
 ): Pending<T> {
   const ctl = new AbortController();
+  // A signal aborted before the call: never stepped (the give-up below sees took = false).
+  if (signal?.aborted === true) ctl.abort(signal.reason);
   let stepped: Promise<boolean> = Promise.resolve(false);
   const p = new Pending<T>(timeoutMs, signal, (why: GiveUp) => {
     forget();
@@ -102,6 +104,7 @@ export function trackRequest<T>(
       );
     });
   });
+  if (ctl.signal.aborted) return p;
   stepped = step(ctl.signal).then(
     () => true,
     (e) => {
