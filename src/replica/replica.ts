@@ -465,7 +465,8 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       this.#timeoutMs,
       options.signal,
       () => this.#apply.proposals.delete(seq),
-      (s) => this.#node.propose(env, { signal: s }),
+      // With a known leader the Node proposes at once: no signal (and no AbortController) needed.
+      (sig) => this.#node.propose(env, this.#node.rawNode.raft.lead !== 0n ? {} : { signal: sig() }),
       () => this.#refusal(),
     );
     this.#apply.proposals.set(seq, p);
