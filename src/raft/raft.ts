@@ -16,6 +16,7 @@ import {
   confChangeAsV2,
   confChangeEnterJoint,
   confChangeLeaveJoint,
+  confStatesEquivalent,
   decodeConfChange,
   decodeConfChangeV2,
   type Entry,
@@ -103,24 +104,6 @@ export function confChangeToMsg(cc: ConfChange | ConfChangeV2 | undefined): Mess
     e = { term: 0, index: 0, type: EntryType.EntryConfChangeV2, data: encodeConfChangeV2(cc) };
   else e = { term: 0, index: 0, type: EntryType.EntryConfChange, data: encodeConfChange(cc) };
   return msg(MessageType.MsgProp, NONE, 0, 0, [e]);
-}
-
-function sortedEqual(a: readonly bigint[], b: readonly bigint[]): boolean {
-  if (a.length !== b.length) return false;
-  const x = [...a].sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
-  const y = [...b].sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
-  return x.every((v, i) => v === y[i]);
-}
-
-/** etcd's ConfState.Equivalent: same members (order-free) and same AutoLeave. */
-export function confStatesEquivalent(a: ConfState, b: ConfState): boolean {
-  return (
-    sortedEqual(a.voters, b.voters) &&
-    sortedEqual(a.learners, b.learners) &&
-    sortedEqual(a.votersOutgoing, b.votersOutgoing) &&
-    sortedEqual(a.learnersNext, b.learnersNext) &&
-    a.autoLeave === b.autoLeave
-  );
 }
 
 /**

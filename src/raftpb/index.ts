@@ -10,6 +10,7 @@ export {
   confChangesFromString,
   confChangesToString,
 } from './conf-change.js';
+export { confStatesEquivalent } from './conf-state.js';
 export type { EntryFormatter } from './describe.js';
 export {
   describeConfState,

@@ -33,6 +33,19 @@ import { parsePeerUrls } from './urls.js';
 /** A node:http request listener serving etcd's /raft endpoints. */
 export type PeerRequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** What `Transport.peerStatus` reports for one peer. */
+export interface PeerLinkState {
+  active: boolean;
+  /** When the peer last became active; undefined while inactive. */
+  activeSince: Date | undefined;
+  /** Whether the outgoing msgappv2 and message streams are attached. */
+  streams: { msgappv2: boolean; message: boolean };
+  /** Smoothed /raft/probing round trip in ms; undefined before the first probe answer. */
+  rttMs: number | undefined;
+  /** Messages dropped on full send queues since the peer was added. */
+  dropped: number;
+}
+
 /** Events of a Transport. `error` carries critical errors only (etcd's ErrorC), e.g. MemberRemovedError. */
 export interface TransportEvents {
   error: [err: TransportError];
