@@ -144,11 +144,17 @@ export class KvServer {
       this.metrics.httpRequests.inc({ method, code: String(res.statusCode) });
       this.metrics.httpSeconds.observe({ method }, (performance.now() - started) / 1000);
     });
-    this.route(req, res).catch((err: unknown) => {
-      this.ctx.logger.error({ err: reasonOf(err), method, url: req.url }, 'client request failed');
-      if (!res.headersSent) replyText(res, 500, `internal error: ${reasonOf(err)}`);
-      else res.destroy();
-    });
+    this.route(req, res)
+      .then(() => {
+        // A body nobody read (a GET with a body, a refused write) is drained, so the connection
+        // stays usable; after a 413 the connection closes instead.
+        if (!req.complete && res.shouldKeepAlive) req.resume();
+      })
+      .catch((err: unknown) => {
+        this.ctx.logger.error({ err: reasonOf(err), method, url: req.url }, 'client request failed');
+        if (!res.headersSent) replyText(res, 500, `internal error: ${reasonOf(err)}`);
+        else res.destroy();
+      });
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
