@@ -26,7 +26,7 @@ export { encodeSnapshotHead } from './snapshot-body.js';
 export { directorySnapshotStore, snapshotDbFileName } from './snapshot-store.js';
 export type { ServerState } from './stats.js';
 export { FollowerStats, LeaderStats, ServerStats } from './stats.js';
-export type { PeerRequestListener, TransportEvents } from './transport.js';
+export type { PeerLinkState, PeerRequestListener, TransportEvents } from './transport.js';
 export { Transport } from './transport.js';
 export type {
   Raft,

@@ -37,6 +37,8 @@ export class Peer implements MessageSink {
   private readonly propQueue: ProcessQueue;
   /** Outgoing messages are dropped and incoming stream messages ignored (pause / cutPeer). */
   paused = false;
+  /** Outgoing messages dropped because a queue was full. */
+  dropped = 0;
 
   constructor(ctx: TransportContext, id: bigint, urls: string[], followerStats: FollowerStats | undefined) {
     this.ctx = ctx;
@@ -75,6 +77,7 @@ export class Peer implements MessageSink {
       ok = this.pipeline.enqueue(m);
     }
     if (ok) return;
+    this.dropped++;
     const raft = this.ctx.raft;
     raft.reportUnreachable(m.to);
     if (m.type === MessageType.MsgSnap) raft.reportSnapshot(m.to, SnapshotStatus.SnapshotFailure);
@@ -112,6 +115,11 @@ export class Peer implements MessageSink {
   /** The handler hands over a stream response the peer dialed. */
   attachStream(type: StreamType, res: ServerResponse): void {
     (type === 'msgappv2' ? this.msgAppV2Writer : this.writer).attach(res);
+  }
+
+  /** Whether each stream this member writes to the peer on is attached. */
+  streams(): { msgappv2: boolean; message: boolean } {
+    return { msgappv2: this.msgAppV2Writer.working, message: this.writer.working };
   }
 
   update(urls: string[]): void {

@@ -57,6 +57,12 @@ export class Prober {
     void this.probe(hex, t);
   }
 
+  /** The smoothed probe round trip to `id` in ms, undefined before the first answer or when not probed. */
+  rttMs(id: bigint): number | undefined {
+    const srtt = this.targets.get(id)?.srttMs ?? 0;
+    return srtt === 0 ? undefined : srtt;
+  }
+
   remove(id: bigint): void {
     const t = this.targets.get(id);
     if (t === undefined) return;

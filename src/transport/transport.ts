@@ -34,6 +34,19 @@ import { parsePeerUrls } from './urls.js';
 /** A node:http request listener serving etcd's /raft endpoints. */
 export type PeerRequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** What `Transport.peerStatus` reports for one peer. */
+export interface PeerLinkState {
+  active: boolean;
+  /** When the peer last became active; undefined while inactive. */
+  activeSince: Date | undefined;
+  /** Whether the outgoing msgappv2 and message streams are attached. */
+  streams: { msgappv2: boolean; message: boolean };
+  /** Smoothed /raft/probing round trip in ms; undefined before the first probe answer. */
+  rttMs: number | undefined;
+  /** Messages dropped on full send queues since the peer was added. */
+  dropped: number;
+}
+
 /** Events of a Transport. `error` carries critical errors only (etcd's ErrorC), e.g. MemberRemovedError. */
 export interface TransportEvents {
   error: [err: TransportError];
@@ -255,6 +268,24 @@ export class Transport extends EventEmitter<TransportEvents> {
   activeSince(id: bigint): Date | undefined {
     const since = this.peers.get(id)?.status.since() ?? 0;
     return since === 0 ? undefined : new Date(since);
+  }
+
+  /**
+   * One peer's link state: active (and since when), which outgoing streams are attached, the
+   * smoothed probe round trip, and the messages dropped on full send queues. Undefined for an
+   * unknown peer.
+   */
+  peerStatus(id: bigint): PeerLinkState | undefined {
+    const peer = this.peers.get(id);
+    if (peer === undefined) return undefined;
+    const since = peer.status.since();
+    return {
+      active: peer.status.isActive(),
+      activeSince: since === 0 ? undefined : new Date(since),
+      streams: peer.streams(),
+      rttMs: this.prober.rttMs(id),
+      dropped: peer.dropped,
+    };
   }
 
   /** Number of peers currently active. */
