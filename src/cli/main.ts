@@ -2,6 +2,7 @@
 /** The `raftwire` command: a subcommand switch on node:util parseArgs. */
 import { parseArgs } from 'node:util';
 import { ETCD_WIRE_VERSION, RAFTWIRE_VERSION } from '../version.js';
+import { nodeCommand } from './node-command.js';
 
 const USAGE = `raftwire ${RAFTWIRE_VERSION} — etcd's raft stack in TypeScript (speaks etcd ${ETCD_WIRE_VERSION}'s peer wire)
 
@@ -22,6 +23,7 @@ const commands: Record<string, Command> = {
     console.log(`raftwire ${RAFTWIRE_VERSION} (etcd wire ${ETCD_WIRE_VERSION})`);
     return 0;
   },
+  node: nodeCommand,
   help: () => {
     console.log(USAGE);
     return 0;

@@ -8,6 +8,8 @@ export { decodeOperation, ENTRY_FORMAT_VERSION, encodeOperation } from './entry-
 export type { KvErrorCodeValue } from './errors.js';
 export { KvError, KvErrorCode } from './errors.js';
 export type { KvHost, KvHostEvents, KvHostStatus, KvMember } from './host.js';
+export type { KvNodeOptions } from './kv-node.js';
+export { KvNode } from './kv-node.js';
 export type { KvServerOptions, KvServerTlsOptions } from './kv-server.js';
 export { DEFAULT_MAX_VALUE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, KvServer } from './kv-server.js';
 export { KvMetrics } from './metrics.js';

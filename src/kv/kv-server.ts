@@ -264,6 +264,17 @@ export class KvServer {
       result = await this.ctx.host.propose(data, { signal: AbortSignal.timeout(this.ctx.requestTimeoutMs) });
     } catch (err) {
       metrics.proposalsFailed?.inc();
+      if ((err as { code?: unknown }).code === 'RAFTWIRE_REPLICA_PROPOSAL_DROPPED') {
+        // raft refused it before it entered the log: a definite "not applied".
+        return replyText(
+          res,
+          503,
+          `the write was NOT applied (raft dropped the proposal; retry): ${reasonOf(err)}`,
+          {
+            'Retry-After': RETRY_AFTER_S,
+          },
+        );
+      }
       return replyText(
         res,
         503,
