@@ -1,0 +1,236 @@
+/**
+ * bench/kv: raftwire's key-value service against etcd 3.4.23's contrib/raftexample, 3 members each,
+ * on loopback, in one command:
+ *
+ *   npm run bench -- kv                 (C = 1, 16, 64; 10 s each)
+ *   BENCH_SECONDS=3 BENCH_CONCURRENCY=16 npm run bench -- kv   (shorter / fewer rows)
+ *   BENCH_SYSTEMS=raftwire npm run bench -- kv   (one side only; no ratio then)
+ *   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench -- kv   (profile raftwire)
+ *
+ * C clients PUT 100-byte values to fresh keys for the duration, spread over the three members
+ * (client c → member c mod 3), each on its own keep-alive connection (undici). raftwire answers 204
+ * once the write is committed and applied; raftexample answers before commit, so its rate is the
+ * applied rate: the PUTs it acknowledged, divided by the time from the start until a sentinel key
+ * written after the run is visible on a follower. Latencies are the client's (for raftexample:
+ * until its pre-commit answer). CPU per op sums the three members' user+system CPU; RSS is each
+ * member's peak (VmHWM). A last row measures linearizable GETs (raftwire, read barrier per GET)
+ * beside raftexample's local (stale-capable) GETs.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import { table } from '../transport/report.js';
+import { type BenchCluster, cpuSeconds, peakRssMiB, startRaftexample, startRaftwire } from './members.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
+const VALUE = Buffer.alloc(100, 'v');
+const SYSTEMS = (process.env.BENCH_SYSTEMS ?? 'raftexample,raftwire').split(',');
+const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
+
+interface Row {
+  system: string;
+  op: string;
+  c: number;
+  ops: number;
+  opsPerS: number;
+  p50: number;
+  p99: number;
+  cpuUsPerOp: number;
+  rss: number[];
+  errors: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
+}
+
+function pools(cluster: BenchCluster, c: number): Pool[] {
+  const per = Math.ceil(c / cluster.members.length);
+  return cluster.members.map(
+    (m) => new Pool(m.base, { connections: per, pipelining: 1, keepAliveTimeout: 30_000 }),
+  );
+}
+
+/** Runs C closed-loop clients for SECONDS; `op` issues one request and says whether it succeeded. */
+async function load(
+  cluster: BenchCluster,
+  c: number,
+  op: (pool: Pool, client: number, i: number) => Promise<boolean>,
+): Promise<{ ok: number; errors: number; latencies: Float64Array; startedAt: number; endedAt: number }> {
+  const ps = pools(cluster, c);
+  const lat: number[] = [];
+  let ok = 0;
+  let errors = 0;
+  const startedAt = performance.now();
+  const deadline = startedAt + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: c }, async (_, client) => {
+      const pool = ps[client % ps.length] as Pool;
+      for (let i = 0; performance.now() < deadline; i++) {
+        const t0 = performance.now();
+        let good = false;
+        try {
+          good = await op(pool, client, i);
+        } catch {
+          good = false;
+        }
+        if (good) {
+          ok++;
+          lat.push(performance.now() - t0);
+        } else errors++;
+      }
+    }),
+  );
+  const endedAt = performance.now();
+  await Promise.all(ps.map((p) => p.close()));
+  return { ok, errors, latencies: Float64Array.from(lat).sort(), startedAt, endedAt };
+}
+
+async function put(pool: Pool, path: string, expect: number): Promise<boolean> {
+  const res = await pool.request({ path, method: 'PUT', body: VALUE });
+  await res.body.dump();
+  return res.statusCode === expect;
+}
+
+async function get(pool: Pool, path: string): Promise<boolean> {
+  const res = await pool.request({ path, method: 'GET' });
+  await res.body.dump();
+  return res.statusCode === 200;
+}
+
+function usage(cluster: BenchCluster): { cpu: number; rss: number[] } {
+  const pids = cluster.members.map((m) => m.child.pid as number);
+  return { cpu: pids.reduce((s, pid) => s + cpuSeconds(pid), 0), rss: pids.map(peakRssMiB) };
+}
+
+async function runPuts(cluster: BenchCluster, c: number, committedAnswer: boolean): Promise<Row> {
+  const cpu0 = usage(cluster).cpu;
+  const r = await load(cluster, c, (pool, client, i) => put(pool, `/bench-c${c}-${client}-${i}`, 204));
+  let ops = r.ok;
+  let seconds = (r.endedAt - r.startedAt) / 1000;
+  if (!committedAnswer) {
+    // raftexample: the rate at which those PUTs were applied, up to a sentinel seen on a follower.
+    const follower = cluster.members[await cluster.follower()] as { base: string };
+    const writer = cluster.members[0] as { base: string };
+    const sentinel = `/sentinel-c${c}`;
+    await fetch(`${writer.base}${sentinel}`, { method: 'PUT', body: 'done' }).then((x) => x.arrayBuffer());
+    const pool = new Pool(follower.base, { connections: 1 });
+    const limit = performance.now() + 120_000;
+    while (!(await get(pool, sentinel))) {
+      if (performance.now() > limit) throw new Error('raftexample: the sentinel never became visible');
+    }
+    await pool.close();
+    ops += 1;
+    seconds = (performance.now() - r.startedAt) / 1000;
+  }
+  const after = usage(cluster);
+  return {
+    system: cluster.name,
+    op: committedAnswer ? 'PUT (committed)' : 'PUT (applied)',
+    c,
+    ops,
+    opsPerS: ops / seconds,
+    p50: percentile(r.latencies, 0.5),
+    p99: percentile(r.latencies, 0.99),
+    cpuUsPerOp: ((after.cpu - cpu0) * 1e6) / ops,
+    rss: after.rss,
+    errors: r.errors,
+  };
+}
+
+async function runGets(cluster: BenchCluster, c: number, label: string): Promise<Row> {
+  const cpu0 = usage(cluster).cpu;
+  const r = await load(cluster, c, (pool, client, i) =>
+    get(pool, `/bench-c${CONCURRENCY[0]}-0-${(client + i) % 50}`),
+  );
+  const after = usage(cluster);
+  return {
+    system: cluster.name,
+    op: label,
+    c,
+    ops: r.ok,
+    opsPerS: r.ok / ((r.endedAt - r.startedAt) / 1000),
+    p50: percentile(r.latencies, 0.5),
+    p99: percentile(r.latencies, 0.99),
+    cpuUsPerOp: ((after.cpu - cpu0) * 1e6) / Math.max(1, r.ok),
+    rss: after.rss,
+    errors: r.errors,
+  };
+}
+
+async function measure(
+  start: () => Promise<BenchCluster>,
+  committed: boolean,
+  getLabel: string,
+): Promise<Row[]> {
+  const cluster = await start();
+  const rows: Row[] = [];
+  try {
+    await sleep(500);
+    for (const c of CONCURRENCY) {
+      rows.push(await runPuts(cluster, c, committed));
+      console.error(`  ${cluster.name} C=${c}: ${Math.round(rows[rows.length - 1]?.opsPerS ?? 0)} ops/s`);
+    }
+    rows.push(await runGets(cluster, 16, getLabel));
+  } finally {
+    await cluster.stop();
+  }
+  return rows;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'raftwire-bench-kv-'));
+try {
+  console.log(
+    `bench/kv: 3 members each, ${SECONDS} s per row, 100 B values, clients spread over the members`,
+  );
+  const go = SYSTEMS.includes('raftexample')
+    ? await measure(() => startRaftexample(dir), false, 'GET (local)')
+    : [];
+  const ts = SYSTEMS.includes('raftwire')
+    ? await measure(() => startRaftwire(dir, nodeArgs), true, 'GET (linearizable)')
+    : [];
+  const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+  const rows = [...go, ...ts].map((r) => [
+    r.system,
+    r.op,
+    String(r.c),
+    f(r.opsPerS),
+    f(r.p50, 2),
+    f(r.p99, 2),
+    f(r.cpuUsPerOp),
+    r.rss.map((x) => x.toFixed(0)).join('/'),
+    String(r.errors),
+  ]);
+  console.log(
+    table(
+      ['system', 'op', 'C', 'ops/s', 'p50 ms', 'p99 ms', 'cpu µs/op', 'peak RSS MiB (1/2/3)', 'errors'],
+      rows,
+    ),
+  );
+  console.log('');
+  const ratioRows = CONCURRENCY.map((c) => {
+    const a = ts.find((r) => r.c === c && r.op.startsWith('PUT'));
+    const b = go.find((r) => r.c === c && r.op.startsWith('PUT'));
+    return [
+      `PUT C=${c}`,
+      f(a?.opsPerS ?? Number.NaN),
+      f(b?.opsPerS ?? Number.NaN),
+      f((a?.opsPerS ?? 0) / (b?.opsPerS ?? 1), 2),
+    ];
+  });
+  const ga = ts[ts.length - 1];
+  const gb = go[go.length - 1];
+  ratioRows.push([
+    'GET C=16 (lin. vs local)',
+    f(ga?.opsPerS ?? 0),
+    f(gb?.opsPerS ?? 0),
+    f((ga?.opsPerS ?? 0) / (gb?.opsPerS ?? 1), 2),
+  ]);
+  console.log(table(['row', 'raftwire ops/s', 'raftexample ops/s', 'raftwire/raftexample'], ratioRows));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
