@@ -9,6 +9,10 @@ export const ReplicaErrorCode = {
   OutcomeUnknown: 'RAFTWIRE_REPLICA_OUTCOME_UNKNOWN',
   /** Raft refused the proposal before it entered the log (no leader in time, transfer, quota); nothing was applied. */
   ProposalDropped: 'RAFTWIRE_REPLICA_PROPOSAL_DROPPED',
+  /** A read barrier got no read index in time (no leader, no quorum) or was aborted; nothing to undo. */
+  Unavailable: 'RAFTWIRE_REPLICA_UNAVAILABLE',
+  /** The peer server could not listen (address in use, permission). */
+  Listen: 'RAFTWIRE_REPLICA_LISTEN',
   /** The replica was closed. */
   Closed: 'RAFTWIRE_REPLICA_CLOSED',
   /** The replica stopped on a fatal error (the `cause`). */

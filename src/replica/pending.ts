@@ -1,0 +1,69 @@
+/**
+ * One request waiting for the replica (a proposal, a read, a membership change, a transfer):
+ * settles once, with a deadline and an optional caller's AbortSignal. Its timer and listener are
+ * released as soon as it settles, so nothing outlives the request.
+ */
+
+/** Why a request gave up before it settled. */
+export type GiveUp = 'timeout' | 'abort';
+
+/** A request waiting for an outcome. */
+export class Pending<T> {
+  readonly promise: Promise<T>;
+  #resolve!: (v: T) => void;
+  #reject!: (e: unknown) => void;
+  #timer: NodeJS.Timeout | undefined;
+  #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined;
+  #done = false;
+
+  /** `onGiveUp` runs once when the deadline passes or the signal aborts; it must settle the request. */
+  constructor(
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    onGiveUp: (why: GiveUp, reason: unknown) => void,
+  ) {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    if (signal?.aborted === true) {
+      queueMicrotask(() => onGiveUp('abort', signal.reason));
+      return;
+    }
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (!this.#done) onGiveUp('timeout', undefined);
+    }, timeoutMs);
+    if (signal !== undefined) {
+      this.#signal = signal;
+      this.#onAbort = () => {
+        if (!this.#done) onGiveUp('abort', signal.reason);
+      };
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  /** True once settled. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  resolve(v: T): void {
+    if (this.#release()) this.#resolve(v);
+  }
+
+  reject(e: unknown): void {
+    if (this.#release()) this.#reject(e);
+  }
+
+  #release(): boolean {
+    if (this.#done) return false;
+    this.#done = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#onAbort = undefined;
+    return true;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Taking and installing snapshots (etcd's saveSnap/triggerSnapshot, raftexample's
+ * maybeTriggerSnapshot/publishSnapshot). The state machine's image is streamed into the
+ * snapshot directory's `<index>.snap.db` (never whole in memory unless the state machine hands a
+ * single buffer); the `.snap` file holds raft's snapshot metadata with the membership as data.
+ * Order as etcd: database file, WAL snapshot marker, `.snap` file, then compaction and release.
+ */
+import { createReadStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MemoryStorage } from '../raft/index.js';
+import type { ConfState, Snapshot } from '../raftpb/index.js';
+import type { Snapshotter } from '../snap/index.js';
+import type { Wal } from '../wal/index.js';
+import { ReplicaError, ReplicaErrorCode } from './errors.js';
+import { Membership } from './membership.js';
+import type { StateMachine } from './types.js';
+
+/** `.snap` files kept (etcd keeps 5 by default; the newest is the one that matters). */
+const SNAP_FILES_KEPT = 3;
+
+function smError(what: string, e: unknown): ReplicaError {
+  if (e instanceof ReplicaError) return e;
+  return new ReplicaError(
+    ReplicaErrorCode.StateMachine,
+    `state machine ${what} failed: ${e instanceof Error ? e.message : String(e)}`,
+    { cause: e },
+  );
+}
+
+async function* image(sm: StateMachine<unknown>): AsyncIterable<Uint8Array> {
+  let img: Uint8Array | AsyncIterable<Uint8Array>;
+  try {
+    img = sm.snapshot();
+  } catch (e) {
+    throw smError('snapshot', e);
+  }
+  if (img instanceof Uint8Array) {
+    yield img;
+    return;
+  }
+  try {
+    for await (const chunk of img) yield chunk;
+  } catch (e) {
+    throw smError('snapshot', e);
+  }
+}
+
+async function purgeSnapFiles(snapshotter: Snapshotter): Promise<void> {
+  const names = await snapshotter.snapNames();
+  for (const name of names.slice(SNAP_FILES_KEPT)) await unlink(join(snapshotter.dir, name)).catch(() => {});
+}
+
+/** What takeSnapshot works on. */
+export interface TakeSnapshotInput {
+  sm: StateMachine<unknown>;
+  storage: MemoryStorage;
+  wal: Wal;
+  snapshotter: Snapshotter;
+  /** The last applied index (the image's). */
+  index: number;
+  confState: ConfState;
+  membership: Membership;
+  /** Entries kept before `index` for slow followers. */
+  catchUp: number;
+}
+
+/** Takes a snapshot at `index`; returns it. No apply may run until it resolves. */
+export async function takeSnapshot(d: TakeSnapshotInput): Promise<number> {
+  const { index, storage } = d;
+  const term = storage.term(index);
+  await d.snapshotter.saveDBFrom(image(d.sm), index);
+  const snap = storage.createSnapshot(index, d.confState, d.membership.encode());
+  await d.wal.saveSnapshot({ index, term });
+  await d.snapshotter.saveSnap(snap);
+  const compactTo = index - d.catchUp;
+  if (compactTo > storage.firstIndex()) storage.compact(compactTo);
+  d.wal.releaseLockTo(index);
+  await d.snapshotter.releaseSnapDBs(snap);
+  await purgeSnapFiles(d.snapshotter);
+  return index;
+}
+
+/** What installSnapshot works on. */
+export interface InstallSnapshotInput {
+  sm: StateMachine<unknown>;
+  storage: MemoryStorage;
+  wal: Wal;
+  snapshotter: Snapshotter;
+  snapshot: Snapshot;
+}
+
+/**
+ * Installs a snapshot received from the leader (its database already saved by the transport):
+ * persists it (WAL marker + `.snap`), restores the state machine from the database file, and
+ * resets the MemoryStorage to it. Returns the snapshot's membership.
+ */
+export async function installSnapshot(d: InstallSnapshotInput): Promise<Membership> {
+  const snap = d.snapshot;
+  const { index, term } = snap.metadata;
+  let membership: Membership;
+  let path: string;
+  try {
+    membership = Membership.decode(snap.data);
+    path = await d.snapshotter.dbFilePath(index);
+  } catch (e) {
+    throw new ReplicaError(
+      ReplicaErrorCode.CorruptDataDir,
+      `cannot install the snapshot at ${index}: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
+  }
+  await d.wal.saveSnapshot({ index, term });
+  await d.snapshotter.saveSnap(snap);
+  try {
+    await d.sm.restore(createReadStream(path));
+  } catch (e) {
+    throw smError('restore', e);
+  }
+  d.storage.applySnapshot(snap);
+  d.wal.releaseLockTo(index);
+  await d.snapshotter.releaseSnapDBs(snap);
+  await purgeSnapFiles(d.snapshotter);
+  return membership;
+}
