@@ -18,6 +18,8 @@ const HELP = `Usage: raftwire node --id N --cluster URL1,URL2,... [--port PORT] 
   --join                 join an existing cluster (add it first: POST /-/members on a member)
   --data-dir DIR         WAL and snapshots (default ./raftwire-<id>)
   --snapshot-count N     take a snapshot every N applied entries (default 10000)
+  --snapshot-catch-up-entries N
+                         entries kept after a snapshot for slow followers (default 5000)
   --listen-peer URL      bind the peer server here instead of this member's --cluster entry
   --listen-client URL    bind the client API here (e.g. http://0.0.0.0:2379) instead of :PORT
   --peer-cert/--peer-key/--peer-ca FILE           TLS for peer traffic (--peer-ca: verify both ways)
@@ -76,6 +78,7 @@ export function nodeOptions(args: string[]): { options: KvNodeOptions; logLevel:
         join: { type: 'boolean' },
         'data-dir': { type: 'string' },
         'snapshot-count': { type: 'string' },
+        'snapshot-catch-up-entries': { type: 'string' },
         'listen-peer': { type: 'string' },
         'listen-client': { type: 'string' },
         'peer-cert': { type: 'string' },
@@ -142,6 +145,7 @@ export function nodeOptions(args: string[]): { options: KvNodeOptions; logLevel:
     initialCluster: cluster.map((u, i) => ({ id: BigInt(i + 1), peerUrls: [u] })),
     join: values.join === true,
     snapshotCount: int('snapshot-count', str('snapshot-count'), 10000, 1),
+    snapshotCatchUpEntries: int('snapshot-catch-up-entries', str('snapshot-catch-up-entries'), 5000, 1),
     clientPort,
     clientUrl: `${clientScheme}://${own.hostname}:${clientPort}`,
     requestTimeoutMs: int('request-timeout', str('request-timeout'), 5000, 1),

@@ -151,14 +151,20 @@ export class ProcessCluster {
     }
   }
 
-  /** Waits until every running member reports the same leader; returns its ID. */
-  async waitLeader(timeoutMs = 30_000): Promise<number> {
+  /** Waits until every running member reports the same leader (other than `not`); returns its ID. */
+  async waitLeader(timeoutMs = 30_000, not?: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const running = [...this.members.values()].filter((m) => m.child !== undefined);
       const leaders = await Promise.all(running.map(async (m) => (await this.status(m.id))?.leader));
       const first = leaders[0];
-      if (typeof first === 'string' && leaders.every((l) => l === first)) return Number.parseInt(first, 16);
+      if (
+        typeof first === 'string' &&
+        leaders.every((l) => l === first) &&
+        Number.parseInt(first, 16) !== not
+      ) {
+        return Number.parseInt(first, 16);
+      }
       if (Date.now() > deadline)
         throw new Error(`no common leader after ${timeoutMs} ms: ${JSON.stringify(leaders)}\n${this.logs()}`);
       await sleep(100);
