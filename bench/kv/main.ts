@@ -96,9 +96,13 @@ async function put(pool: Pool, path: string, expect: number): Promise<boolean> {
   return res.statusCode === expect;
 }
 
+let firstGetError: string | undefined;
+
 async function get(pool: Pool, path: string): Promise<boolean> {
   const res = await pool.request({ path, method: 'GET' });
-  await res.body.dump();
+  const text = await res.body.text();
+  if (res.statusCode !== 200 && firstGetError === undefined)
+    firstGetError = `${res.statusCode} ${text.trim()}`;
   return res.statusCode === 200;
 }
 
@@ -143,11 +147,19 @@ async function runPuts(cluster: BenchCluster, c: number, committedAnswer: boolea
 }
 
 async function runGets(cluster: BenchCluster, c: number, label: string): Promise<Row> {
+  const base = (cluster.members[0] as { base: string }).base;
+  for (let k = 0; k < 50; k++) {
+    const put = await fetch(`${base}/get-${k}`, { method: 'PUT', body: VALUE });
+    const text = await put.text();
+    if (put.status !== 204)
+      throw new Error(`${cluster.name}: PUT /get-${k} answered ${put.status} ${text.trim()}`);
+  }
+  if (cluster.name === 'raftexample') await sleep(1000); // its PUTs answer before they apply
   const cpu0 = usage(cluster).cpu;
-  const r = await load(cluster, c, (pool, client, i) =>
-    get(pool, `/bench-c${CONCURRENCY[0]}-0-${(client + i) % 50}`),
-  );
+  const r = await load(cluster, c, (pool, client, i) => get(pool, `/get-${(client + i) % 50}`));
   const after = usage(cluster);
+  if (firstGetError !== undefined) console.error(`  ${cluster.name} GET: first error: ${firstGetError}`);
+  firstGetError = undefined;
   return {
     system: cluster.name,
     op: label,
@@ -162,22 +174,27 @@ async function runGets(cluster: BenchCluster, c: number, label: string): Promise
   };
 }
 
-async function measure(
-  start: () => Promise<BenchCluster>,
-  committed: boolean,
-  getLabel: string,
-): Promise<Row[]> {
-  const cluster = await start();
-  const rows: Row[] = [];
+/** Runs every row on both clusters, interleaved (raftexample, raftwire, raftexample, ...) so a change in machine load hits both. */
+async function measureBoth(
+  systems: Array<{ start: () => Promise<BenchCluster>; committed: boolean; getLabel: string }>,
+) {
+  const clusters: BenchCluster[] = [];
+  const rows: Row[][] = systems.map(() => []);
   try {
+    for (const s of systems) clusters.push(await s.start());
     await sleep(500);
     for (const c of CONCURRENCY) {
-      rows.push(await runPuts(cluster, c, committed));
-      console.error(`  ${cluster.name} C=${c}: ${Math.round(rows[rows.length - 1]?.opsPerS ?? 0)} ops/s`);
+      for (const [i, s] of systems.entries()) {
+        const cluster = clusters[i] as BenchCluster;
+        const row = await runPuts(cluster, c, s.committed);
+        rows[i]?.push(row);
+        console.error(`  ${cluster.name} C=${c}: ${Math.round(row.opsPerS)} ops/s`);
+      }
     }
-    rows.push(await runGets(cluster, 16, getLabel));
+    for (const [i, s] of systems.entries())
+      rows[i]?.push(await runGets(clusters[i] as BenchCluster, 16, s.getLabel));
   } finally {
-    await cluster.stop();
+    await Promise.all(clusters.map((c) => c.stop()));
   }
   return rows;
 }
@@ -187,12 +204,19 @@ try {
   console.log(
     `bench/kv: 3 members each, ${SECONDS} s per row, 100 B values, clients spread over the members`,
   );
-  const go = SYSTEMS.includes('raftexample')
-    ? await measure(() => startRaftexample(dir), false, 'GET (local)')
-    : [];
-  const ts = SYSTEMS.includes('raftwire')
-    ? await measure(() => startRaftwire(dir, nodeArgs), true, 'GET (linearizable)')
-    : [];
+  const systems = [
+    { name: 'raftexample', start: () => startRaftexample(dir), committed: false, getLabel: 'GET (local)' },
+    {
+      name: 'raftwire',
+      start: () => startRaftwire(dir, nodeArgs),
+      committed: true,
+      getLabel: 'GET (linearizable)',
+    },
+  ].filter((s) => SYSTEMS.includes(s.name));
+  const measured = await measureBoth(systems);
+  const pick = (name: string): Row[] => measured[systems.findIndex((s) => s.name === name)] ?? [];
+  const go = pick('raftexample');
+  const ts = pick('raftwire');
   const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
   const rows = [...go, ...ts].map((r) => [
     r.system,

@@ -96,14 +96,19 @@ function spawnLogged(cmd: string, args: string[], cwd: string, logFile: string):
   return child;
 }
 
-async function stopAll(members: BenchMember[]): Promise<void> {
+/** Stops every member: `signal` first (SIGTERM lets a profiled node write its profile), SIGKILL after 10 s. */
+async function stopAll(members: BenchMember[], signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   await Promise.all(
     members.map(
       (m) =>
         new Promise<void>((resolve) => {
           if (m.child.exitCode !== null || m.child.signalCode !== null) return resolve();
-          m.child.once('exit', () => resolve());
-          m.child.kill('SIGKILL');
+          const hard = setTimeout(() => m.child.kill('SIGKILL'), 10_000);
+          m.child.once('exit', () => {
+            clearTimeout(hard);
+            resolve();
+          });
+          m.child.kill(signal);
         }),
     ),
   );
@@ -151,7 +156,7 @@ export async function startRaftwire(dir: string, nodeArgs: string[] = []): Promi
       const leader = Number.parseInt(((await r.json()) as { leader: string }).leader, 16);
       return members.findIndex((m) => m.id !== leader);
     },
-    stop: () => stopAll(members),
+    stop: () => stopAll(members, 'SIGTERM'),
   };
 }
 
