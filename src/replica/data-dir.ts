@@ -51,6 +51,7 @@ export interface OpenDataDirOptions {
   clusterId: bigint;
   stateMachine: StateMachine<unknown>;
   logger?: Logger;
+  walSegmentSizeBytes?: number;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -73,6 +74,10 @@ export function removedError(id: bigint): ReplicaError {
 /** Opens (or creates) the data directory. The caller owns the returned WAL. */
 export async function openDataDir(o: OpenDataDirOptions): Promise<OpenedDataDir> {
   const logger = o.logger ?? noopLogger;
+  const walOptions = {
+    logger,
+    ...(o.walSegmentSizeBytes !== undefined ? { segmentSizeBytes: o.walSegmentSizeBytes } : {}),
+  };
   const walDir = join(o.dataDir, 'wal');
   const snapDir = join(o.dataDir, 'snap');
   await mkdir(snapDir, { recursive: true });
@@ -80,9 +85,11 @@ export async function openDataDir(o: OpenDataDirOptions): Promise<OpenedDataDir>
   const snapshotter = new Snapshotter(snapDir, { logger });
   const storage = new MemoryStorage();
   if (!(await walExists(walDir))) {
-    const wal = await Wal.create(walDir, encodeDirMetadata({ nodeId: o.id, clusterId: o.clusterId }), {
-      logger,
-    });
+    const wal = await Wal.create(
+      walDir,
+      encodeDirMetadata({ nodeId: o.id, clusterId: o.clusterId }),
+      walOptions,
+    );
     return {
       wal,
       snapshotter,
@@ -100,7 +107,7 @@ export async function openDataDir(o: OpenDataDirOptions): Promise<OpenedDataDir>
     if (!(e instanceof NoSnapshotError)) throw corrupt(o.dataDir, e);
   }
   const marker = { index: snapshot?.metadata.index ?? 0, term: snapshot?.metadata.term ?? 0 };
-  const wal = await Wal.open(walDir, marker, { logger });
+  const wal = await Wal.open(walDir, marker, walOptions);
   try {
     let contents: Awaited<ReturnType<Wal['readAll']>>;
     try {

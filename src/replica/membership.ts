@@ -3,7 +3,8 @@
  * `data` of every raft snapshot (JSON, versioned) and carried in each conf change's context
  * (`{"peerUrls": [...]}`), so a restart or an installed snapshot knows every member's URLs.
  */
-import { formatId, parseId } from '../raftpb/index.js';
+import { type ConfState, formatId, parseId } from '../raftpb/index.js';
+import type { MemberStatus } from './types.js';
 
 const SNAPSHOT_DATA_VERSION = 1;
 
@@ -68,4 +69,17 @@ export function decodeContext(ctx: Uint8Array | undefined): string[] | undefined
     // not ours: no URLs
   }
   return undefined;
+}
+
+/** The members of a configuration, in ascending ID order, with their URLs and roles. */
+export function memberList(cs: ConfState, m: Membership): MemberStatus[] {
+  const learners = new Set(cs.learners);
+  const ids = new Set([...cs.voters, ...cs.learners]);
+  return [...ids]
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((id) => ({
+      id,
+      peerUrls: [...(m.urls.get(id) ?? [])],
+      role: learners.has(id) ? ('learner' as const) : ('voter' as const),
+    }));
 }

@@ -4,6 +4,9 @@
  * released as soon as it settles, so nothing outlives the request.
  */
 
+import { isRaftwireError } from '../errors/index.js';
+import { ReplicaError, ReplicaErrorCode } from './errors.js';
+
 /** Why a request gave up before it settled. */
 export type GiveUp = 'timeout' | 'abort';
 
@@ -66,4 +69,55 @@ export class Pending<T> {
     this.#onAbort = undefined;
     return true;
   }
+}
+
+/**
+ * Tracks a request that is stepped into raft by `step`. On deadline/abort: if raft never took
+ * it, PROPOSAL_DROPPED; otherwise OUTCOME_UNKNOWN. A raft refusal rejects at once.
+ */
+export function trackRequest<T>(
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  forget: () => void,
+  step: (stepSignal: AbortSignal) => Promise<void>,
+  refusal: () => unknown,
+): Pending<T> {
+  const ctl = new AbortController();
+  let stepped: Promise<boolean> = Promise.resolve(false);
+  const p = new Pending<T>(timeoutMs, signal, (why: GiveUp) => {
+    forget();
+    ctl.abort(new Error(why));
+    void stepped.then((took) => {
+      const what = why === 'timeout' ? `timed out after ${timeoutMs} ms` : 'aborted';
+      p.reject(
+        took
+          ? new ReplicaError(
+              ReplicaErrorCode.OutcomeUnknown,
+              `request ${what} after it was proposed; it may or may not be applied`,
+            )
+          : new ReplicaError(
+              ReplicaErrorCode.ProposalDropped,
+              `request ${what} before it was proposed (no leader); nothing was applied`,
+            ),
+      );
+    });
+  });
+  stepped = step(ctl.signal).then(
+    () => true,
+    (e) => {
+      if (ctl.signal.aborted && e === ctl.signal.reason) return false;
+      forget();
+      if (isRaftwireError(e, 'RAFTWIRE_RAFT_PROPOSAL_DROPPED')) {
+        p.reject(
+          new ReplicaError(ReplicaErrorCode.ProposalDropped, `raft dropped the proposal: ${e.message}`, {
+            cause: e,
+          }),
+        );
+      } else {
+        p.reject(refusal() ?? e);
+      }
+      return false;
+    },
+  );
+  return p;
 }

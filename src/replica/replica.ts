@@ -21,10 +21,10 @@ import { join } from 'node:path';
 import { isRaftwireError } from '../errors/index.js';
 import { type Logger, noopLogger } from '../logger/index.js';
 import {
+  confStatesEquivalent,
   type MemoryStorage,
   Node,
   type Ready,
-  raftLoggerFrom,
   SnapshotStatus,
   StateType,
 } from '../raft/index.js';
@@ -37,7 +37,6 @@ import {
   type Entry,
   EntryType,
   formatId,
-  type HardState,
   LOCAL_APPEND_THREAD,
   LOCAL_APPLY_THREAD,
   type Message,
@@ -45,25 +44,21 @@ import {
   type Snapshot,
 } from '../raftpb/index.js';
 import type { Snapshotter } from '../snap/index.js';
-import { createPeerServer, Transport } from '../transport/index.js';
+import { Transport } from '../transport/index.js';
 import type { Wal } from '../wal/index.js';
+import { AppendThread } from './append-thread.js';
 import { ApplyLoop } from './apply-loop.js';
 import { openDataDir, REMOVED_MARKER, removedError } from './data-dir.js';
 import { type Session, wrap } from './envelope.js';
 import { ReplicaError, ReplicaErrorCode } from './errors.js';
-import { decodeContext, encodeContext, type Membership } from './membership.js';
-import { type GiveUp, Pending } from './pending.js';
+import { decodeContext, encodeContext, type Membership, memberList } from './membership.js';
+import { DEFAULT_CLUSTER_ID, raftConfig, validate } from './options.js';
+import { listenForPeers } from './peer-listener.js';
+import { Pending, trackRequest } from './pending.js';
 import { ReadBarriers } from './read-barrier.js';
 import { installSnapshot, takeSnapshot } from './snapshots.js';
-import type {
-  MemberStatus,
-  PeerLinkStatus,
-  ProgressStatus,
-  ReplicaEvents,
-  ReplicaOptions,
-  ReplicaStatus,
-  StateMachine,
-} from './types.js';
+import { buildStatus } from './status.js';
+import type { ReplicaEvents, ReplicaOptions, ReplicaStatus, StateMachine } from './types.js';
 
 /** Options of one request. */
 export interface RequestOptions {
@@ -71,10 +66,6 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-const DEFAULT_CLUSTER_ID = 0x1000n;
-const EMPTY_HS: HardState = { term: 0, vote: 0n, commit: 0 };
-const ROLES = ['follower', 'candidate', 'leader', 'pre-candidate'] as const;
-const PROGRESS_STATES = ['probe', 'replicate', 'snapshot'] as const;
 /** A learner is promoted once its match reaches this share of the leader's last index (etcd's 90%). */
 const LEARNER_READY_PERCENT = 0.9;
 
@@ -127,9 +118,8 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
   #seq = 0;
   #lead = 0n;
   #leaderSince: string | null = null;
-  #appendChain: Promise<void> = Promise.resolve();
+  readonly #append: AppendThread;
   #applyChain: Promise<void> = Promise.resolve();
-  #snapshotsPending = 0;
   #promoteTimer: NodeJS.Timeout | undefined;
   #promoting: bigint | undefined;
 
@@ -149,6 +139,18 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     this.#snapshotCount = o.snapshotCount ?? 10_000;
     this.#catchUp = o.snapshotCatchUpEntries ?? 5000;
     this.#members = x.applied;
+    this.#append = new AppendThread(
+      {
+        wal: x.wal,
+        storage: x.storage,
+        running: () => this.#state === 'running',
+        applyIdle: () => this.#applyChain,
+        installSnapshot: (snap) => this.#installSnapshot(snap),
+        deliver: (responses) => this.#deliver(responses),
+        fail: (e) => this.#fail(e),
+      },
+      x.storage.initialState().hardState,
+    );
     this.#removedKnown = new Set(x.known.removed);
     this.#snapshotIndex = x.snapshot?.metadata.index ?? 0;
     this.#confState = x.snapshot?.metadata.confState ?? {
@@ -189,6 +191,9 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       clusterId,
       stateMachine: options.stateMachine as StateMachine<unknown>,
       logger,
+      ...(options.walSegmentSizeBytes !== undefined
+        ? { walSegmentSizeBytes: options.walSegmentSizeBytes }
+        : {}),
     });
     if (
       !dir.restarting &&
@@ -258,21 +263,11 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     for (const [id, urls] of this.#members.urls) if (urls.length > 0) peers.set(id, urls);
     for (const id of this.#removedKnown) peers.delete(id);
     for (const [id, urls] of peers) if (id !== this.id && urls.length > 0) this.#transport.addPeer(id, urls);
-    await this.#listen(options.listenPeerUrl ?? ownUrls[0]);
-    const config = {
-      id: this.id,
-      electionTick: options.electionTicks ?? 10,
-      heartbeatTick: options.heartbeatTicks ?? 1,
-      storage: this.#storage,
-      applied: this.#snapshotIndex,
-      asyncStorageWrites: true,
-      maxSizePerMsg: 1024 * 1024,
-      maxInflightMsgs: 512,
-      maxUncommittedEntriesSize: 1 << 30,
-      checkQuorum: true,
-      preVote: true,
-      logger: raftLoggerFrom(this.#logger, { component: 'raft' }),
-    };
+    this.#server = await listenForPeers(this.#transport, options.listenPeerUrl ?? ownUrls[0], this.#logger);
+    const a = this.#server.address() as AddressInfo;
+    this.peerAddress.host = a.address;
+    this.peerAddress.port = a.port;
+    const config = raftConfig(options, this.#storage, this.#snapshotIndex, this.#logger);
     const nodeOptions = {
       config,
       tickMs: options.tickMs ?? 100,
@@ -287,44 +282,6 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     }
     const promoteMs = Math.max(50, ((options.tickMs ?? 100) * (options.electionTicks ?? 10)) / 2);
     this.#promoteTimer = setInterval(() => this.#maybePromoteLearner(), promoteMs);
-  }
-
-  async #listen(url: string | undefined): Promise<void> {
-    if (url === undefined) {
-      throw new ReplicaError(
-        ReplicaErrorCode.InvalidOptions,
-        'no peer URL to listen on (listenPeerUrl or own peerUrls)',
-      );
-    }
-    let host: string;
-    let port: number;
-    try {
-      const u = new URL(url);
-      host = u.hostname.replace(/^\[|\]$/g, '');
-      port = Number(u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : u.port);
-    } catch (e) {
-      throw new ReplicaError(ReplicaErrorCode.InvalidOptions, `bad peer listen URL ${JSON.stringify(url)}`, {
-        cause: e,
-      });
-    }
-    const server = createPeerServer(this.#transport, { logger: this.#logger });
-    this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (e: Error) =>
-        reject(
-          new ReplicaError(ReplicaErrorCode.Listen, `cannot listen for peers on ${url}: ${e.message}`, {
-            cause: e,
-          }),
-        );
-      server.once('error', onError);
-      server.listen(port, host, () => {
-        server.off('error', onError);
-        resolve();
-      });
-    });
-    const a = server.address() as AddressInfo;
-    this.peerAddress.host = a.address;
-    this.peerAddress.port = a.port;
   }
 
   // ---------------------------------------------------------------- Ready handling
@@ -346,9 +303,9 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     for (const rs of rd.readStates) this.#reads.onReadState(rs);
     const out: Message[] = [];
     for (const m of rd.messages) {
-      if (m.to === LOCAL_APPEND_THREAD) this.#enqueueAppend(m);
+      if (m.to === LOCAL_APPEND_THREAD) this.#append.enqueue(m);
       else if (m.to === LOCAL_APPLY_THREAD) this.#enqueueApply(m);
-      else if (m.type === MessageType.MsgSnap) void this.#sendSnapshot(m);
+      else if (m.type === MessageType.MsgSnap) this.#enqueueSnapshotSend(m);
       else out.push(m);
     }
     if (out.length > 0) this.#transport.send(out);
@@ -360,39 +317,6 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       if (r.to === this.id) this.#node.step(r);
       else this.#transport.send([r]);
     }
-  }
-
-  #enqueueAppend(m: Message): void {
-    const hs: HardState =
-      m.term !== 0 || m.commit !== 0 || (m.vote ?? 0n) !== 0n
-        ? { term: m.term, vote: m.vote ?? 0n, commit: m.commit }
-        : EMPTY_HS;
-    const entries = m.entries;
-    const snap = m.snapshot;
-    // Saves are issued at once (the WAL groups them) unless a snapshot install is queued ahead.
-    let saved: Promise<void> | undefined;
-    if (snap === undefined && this.#snapshotsPending === 0) {
-      saved = this.#wal.save(hs, entries);
-      saved.catch(() => {});
-    } else if (snap !== undefined) {
-      this.#snapshotsPending++;
-    }
-    this.#appendChain = this.#appendChain
-      .then(async () => {
-        if (this.#state !== 'running') return;
-        if (snap !== undefined) {
-          await this.#applyChain;
-          if (this.#state !== 'running') return;
-          await this.#installSnapshot(snap);
-          this.#snapshotsPending--;
-        }
-        await (saved ?? this.#wal.save(hs, entries));
-        if (this.#state !== 'running') return;
-        if (hs !== EMPTY_HS) this.#storage.setHardState(hs);
-        if (entries.length > 0) this.#storage.append(entries);
-        this.#deliver(m.responses);
-      })
-      .catch((e) => this.#fail(e));
   }
 
   #enqueueApply(m: Message): void {
@@ -417,6 +341,8 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
   // ---------------------------------------------------------------- snapshots
 
   async #takeSnapshot(): Promise<void> {
+    // The WAL's marker must not be above its last commit index, or a restart skips the snapshot.
+    await this.#append.flushHardState();
     const index = await takeSnapshot({
       sm: this.#sm,
       storage: this.#storage,
@@ -458,9 +384,32 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     this.#snapshotIndex = index;
     this.#logger.info({ index }, 'installed snapshot');
     this.emit('snapshot-installed', { index });
-    this.emit('members', { members: this.#memberList() });
+    this.emit('members', { members: memberList(this.#confState, this.#members) });
     this.#afterApply();
     if (this.#removedKnown.has(this.id)) this.#fail(removedError(this.id));
+  }
+
+  /**
+   * Raft wants to send a snapshot: as etcd's merged snapshot, it must carry the current
+   * configuration (a member added after the last snapshot would refuse one that does not name
+   * it), so a fresh snapshot is taken first when the configuration changed since the last one.
+   * Runs on the apply chain, between applies.
+   */
+  #enqueueSnapshotSend(m: Message): void {
+    this.#applyChain = this.#applyChain
+      .then(async () => {
+        if (this.#state !== 'running') return;
+        let snap = this.#storage.snapshot();
+        if (
+          !confStatesEquivalent(snap.metadata.confState, this.#confState) &&
+          this.#apply.applied > this.#snapshotIndex
+        ) {
+          await this.#takeSnapshot();
+          snap = this.#storage.snapshot();
+        }
+        void this.#sendSnapshot({ ...m, snapshot: snap });
+      })
+      .catch((e) => this.#fail(e));
   }
 
   async #sendSnapshot(m: Message): Promise<void> {
@@ -518,23 +467,11 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       { type: cc.type, 'member-id': formatId(id), index: e.index },
       'applied membership change',
     );
-    this.emit('members', { members: this.#memberList() });
+    this.emit('members', { members: memberList(this.#confState, this.#members) });
     waiter?.resolve();
     if (cc.type === ConfChangeType.ConfChangeRemoveNode && id === this.id) {
       queueMicrotask(() => this.#fail(removedError(this.id)));
     }
-  }
-
-  #memberList(): MemberStatus[] {
-    const learners = new Set(this.#confState.learners);
-    const ids = new Set([...this.#confState.voters, ...this.#confState.learners]);
-    return [...ids]
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-      .map((id) => ({
-        id,
-        peerUrls: [...(this.#members.urls.get(id) ?? [])],
-        role: learners.has(id) ? ('learner' as const) : ('voter' as const),
-      }));
   }
 
   #confChangePending(): boolean {
@@ -567,10 +504,12 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       nodeId: id,
       context: urls === undefined ? undefined : encodeContext(urls),
     };
-    const p: Pending<void> = this.#track(
+    const p: Pending<void> = trackRequest(
+      this.#timeoutMs,
       signal,
       () => this.#confWaits.delete(ccId),
       (stepSignal) => this.#node.proposeConfChange(cc, { signal: stepSignal }),
+      () => this.#refusal(),
     );
     this.#confWaits.set(ccId, p);
     return p.promise;
@@ -626,55 +565,6 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
   }
 
   /**
-   * Tracks a request that is stepped into raft by `step`. On deadline/abort: if raft never took
-   * it, PROPOSAL_DROPPED; otherwise OUTCOME_UNKNOWN. A raft refusal rejects at once.
-   */
-  #track<T>(
-    signal: AbortSignal | undefined,
-    forget: () => void,
-    step: (stepSignal: AbortSignal) => Promise<void>,
-  ): Pending<T> {
-    const ctl = new AbortController();
-    let stepped: Promise<boolean> = Promise.resolve(false);
-    const p = new Pending<T>(this.#timeoutMs, signal, (why: GiveUp) => {
-      forget();
-      ctl.abort(new Error(why));
-      void stepped.then((took) => {
-        const what = why === 'timeout' ? `timed out after ${this.#timeoutMs} ms` : 'aborted';
-        p.reject(
-          took
-            ? new ReplicaError(
-                ReplicaErrorCode.OutcomeUnknown,
-                `request ${what} after it was proposed; it may or may not be applied`,
-              )
-            : new ReplicaError(
-                ReplicaErrorCode.ProposalDropped,
-                `request ${what} before it was proposed (no leader); nothing was applied`,
-              ),
-        );
-      });
-    });
-    stepped = step(ctl.signal).then(
-      () => true,
-      (e) => {
-        if (ctl.signal.aborted && e === ctl.signal.reason) return false;
-        forget();
-        if (isRaftwireError(e, 'RAFTWIRE_RAFT_PROPOSAL_DROPPED')) {
-          p.reject(
-            new ReplicaError(ReplicaErrorCode.ProposalDropped, `raft dropped the proposal: ${e.message}`, {
-              cause: e,
-            }),
-          );
-        } else {
-          p.reject(this.#refusal() ?? e);
-        }
-        return false;
-      },
-    );
-    return p;
-  }
-
-  /**
    * Proposes `data` and resolves with `apply()`'s result for its entry once it is committed on a
    * quorum and applied on this member (a follower forwards it to the leader). Rejects with a
    * ReplicaError: OUTCOME_UNKNOWN (aborted or timed out after it may have been proposed),
@@ -686,10 +576,12 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     if (refused !== undefined) return Promise.reject(refused);
     const seq = ++this.#seq;
     const env = wrap(this.#session, seq, data);
-    const p = this.#track<R>(
+    const p = trackRequest<R>(
+      this.#timeoutMs,
       options.signal,
       () => this.#apply.proposals.delete(seq),
       (s) => this.#node.propose(env, { signal: s }),
+      () => this.#refusal(),
     );
     this.#apply.proposals.set(seq, p);
     return p.promise;
@@ -726,7 +618,7 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
    */
   addMember(id: bigint, peerUrls: string[], options: RequestOptions = {}): Promise<void> {
     if (this.#members.removed.has(id) || this.#removedKnown.has(id)) return Promise.reject(removedError(id));
-    if (this.#memberList().some((m) => m.id === id)) {
+    if (memberList(this.#confState, this.#members).some((m) => m.id === id)) {
       return Promise.reject(
         new ReplicaError(ReplicaErrorCode.MemberExists, `member ${formatId(id)} already exists`),
       );
@@ -751,7 +643,7 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
 
   /** Removes a member for good (its ID can never rejoin). Rejects with MEMBER_NOT_FOUND and as addMember. */
   removeMember(id: bigint, options: RequestOptions = {}): Promise<void> {
-    if (!this.#memberList().some((m) => m.id === id)) {
+    if (!memberList(this.#confState, this.#members).some((m) => m.id === id)) {
       return Promise.reject(
         new ReplicaError(ReplicaErrorCode.MemberNotFound, `member ${formatId(id)} is not in the cluster`),
       );
@@ -790,53 +682,19 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
 
   /** The member's current state: raft's, the applied membership, leader-only progress, peer links. */
   status(): ReplicaStatus {
-    const r = this.#node?.rawNode.raft;
-    const progress: ProgressStatus[] = [];
-    if (r !== undefined && r.state === StateType.StateLeader && this.#state === 'running') {
-      r.trk.visit((id, pr) => {
-        progress.push({
-          id,
-          match: pr.match,
-          next: pr.next,
-          state: PROGRESS_STATES[pr.state] ?? 'probe',
-          inflight: pr.inflights.count(),
-          recentActive: pr.recentActive,
-        });
-      });
-    }
-    const peers: PeerLinkStatus[] = [];
-    if (this.#state === 'running') {
-      for (const m of this.#memberList()) {
-        if (m.id === this.id) continue;
-        const s = this.#transport.peerStatus(m.id);
-        if (s === undefined) continue;
-        peers.push({
-          id: m.id,
-          active: s.active,
-          activeSince: s.activeSince?.toISOString() ?? null,
-          streams: s.streams,
-          rttMs: s.rttMs ?? null,
-          dropped: s.dropped,
-        });
-      }
-    }
-    let role: ReplicaStatus['role'] = ROLES[r?.state ?? 0] ?? 'follower';
-    if (role === 'follower' && this.#confState.learners.includes(this.id)) role = 'learner';
-    const lead = r?.lead ?? 0n;
-    return {
+    const running = this.#state === 'running';
+    return buildStatus({
       id: this.id,
       clusterId: this.clusterId,
-      leader: lead === 0n ? undefined : lead,
-      leaderSince: lead === 0n ? null : this.#leaderSince,
-      role,
-      term: r?.term ?? 0,
-      commit: r?.raftLog.committed ?? 0,
+      raft: this.#node?.rawNode.raft,
+      confState: this.#confState,
+      members: memberList(this.#confState, this.#members),
+      peerStatus: (id) => (running ? this.#transport.peerStatus(id) : undefined),
+      leaderSince: this.#leaderSince,
       applied: this.#apply.applied,
       snapshotIndex: this.#snapshotIndex,
-      members: this.#memberList(),
-      progress,
-      peers,
-    };
+      running,
+    });
   }
 
   // ---------------------------------------------------------------- shutdown
@@ -891,36 +749,14 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     this.#transfers.clear();
     this.#reads.close(err);
     this.#node?.stop();
-    await this.#appendChain;
+    await this.#append.idle();
     await this.#applyChain;
     this.#server?.closeAllConnections();
     await this.#transport?.stop();
     if (this.#server?.listening) await new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server?.closeAllConnections();
+    if (this.#state === 'closing') await this.#append.flushHardState().catch(() => {});
     await this.#wal.close();
     this.#logger.info({}, 'replica closed');
-  }
-}
-
-function validate<R>(o: ReplicaOptions<R>): void {
-  const bad = (msg: string) => new ReplicaError(ReplicaErrorCode.InvalidOptions, msg);
-  if (typeof o.id !== 'bigint' || o.id <= 0n || o.id > 0xffffffffffffffffn)
-    throw bad('id must be a non-zero uint64 bigint');
-  if (typeof o.dataDir !== 'string' || o.dataDir === '') throw bad('dataDir is required');
-  if (o.stateMachine === undefined) throw bad('stateMachine is required');
-  for (const [name, v] of [
-    ['snapshotCount', o.snapshotCount],
-    ['tickMs', o.tickMs],
-    ['electionTicks', o.electionTicks],
-    ['heartbeatTicks', o.heartbeatTicks],
-    ['requestTimeoutMs', o.requestTimeoutMs],
-  ] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw bad(`${name} must be a positive integer`);
-  }
-  if (
-    o.snapshotCatchUpEntries !== undefined &&
-    !(Number.isInteger(o.snapshotCatchUpEntries) && o.snapshotCatchUpEntries >= 0)
-  ) {
-    throw bad('snapshotCatchUpEntries must be a non-negative integer');
   }
 }

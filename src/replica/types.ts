@@ -55,6 +55,8 @@ export interface ReplicaOptions<R> {
   snapshotCount?: number;
   /** Entries kept in memory after a snapshot for slow followers (default 5000, etcd's). */
   snapshotCatchUpEntries?: number;
+  /** WAL segment size in bytes (default 64 000 000, etcd's); segments are preallocated, so tests use smaller ones. */
+  walSegmentSizeBytes?: number;
   /** Milliseconds per raft tick (default 100). */
   tickMs?: number;
   /** Election timeout in ticks (default 10). */

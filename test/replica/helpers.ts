@@ -77,7 +77,13 @@ export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: (
 }
 
 /** Fast raft timing for tests. */
-export const FAST = { tickMs: 20, electionTicks: 10, heartbeatTicks: 1, requestTimeoutMs: 10_000 } as const;
+export const FAST = {
+  tickMs: 20,
+  electionTicks: 10,
+  heartbeatTicks: 1,
+  requestTimeoutMs: 10_000,
+  walSegmentSizeBytes: 1 << 20,
+} as const;
 
 /** A cluster of replicas in this process, each with its own dir and state machine. */
 export class TestCluster {

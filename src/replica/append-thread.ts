@@ -1,0 +1,108 @@
+/**
+ * The append thread of raft's asynchronous storage writes: each MsgStorageAppend is written to
+ * the WAL — saves are issued back to back so the WAL groups them into one write + sync — then,
+ * in order once durable, appended to the MemoryStorage and its responses delivered. A snapshot in
+ * the message is installed first (after the apply thread went idle). A change of the commit
+ * index alone is held back and written with the next save (etcd's raft.MustSync).
+ */
+import type { MemoryStorage } from '../raft/index.js';
+import type { HardState, Message, Snapshot } from '../raftpb/index.js';
+import type { Wal } from '../wal/index.js';
+
+const EMPTY_HS: HardState = { term: 0, vote: 0n, commit: 0 };
+
+/** What the append thread works with. */
+export interface AppendHost {
+  wal: Wal;
+  storage: MemoryStorage;
+  running(): boolean;
+  /** Resolves when every apply queued so far is done. */
+  applyIdle(): Promise<void>;
+  installSnapshot(snap: Snapshot): Promise<void>;
+  deliver(responses: readonly Message[] | undefined): void;
+  fail(e: unknown): void;
+}
+
+/** Persists raft's MsgStorageAppend messages in order. */
+export class AppendThread {
+  #chain: Promise<void> = Promise.resolve();
+  #snapshotsPending = 0;
+  /** The last hard state given to the WAL, and a newer commit-only one not written yet. */
+  #savedHs: HardState;
+  #pendingHs: HardState | undefined;
+
+  constructor(
+    private readonly host: AppendHost,
+    initial: HardState,
+  ) {
+    this.#savedHs = initial;
+  }
+
+  /** Resolves when everything queued so far is done. */
+  idle(): Promise<void> {
+    return this.#chain;
+  }
+
+  /** Queues one MsgStorageAppend. */
+  enqueue(m: Message): void {
+    let hs: HardState =
+      m.term !== 0 || m.commit !== 0 || (m.vote ?? 0n) !== 0n
+        ? { term: m.term, vote: m.vote ?? 0n, commit: m.commit }
+        : EMPTY_HS;
+    const entries = m.entries;
+    const snap = m.snapshot;
+    const stateHs = hs;
+    // A change of the commit index alone need not be durable (etcd's raft.MustSync): it is kept
+    // and written with the next save, so it never costs a synchronous write of its own.
+    const saved0 = this.#savedHs;
+    if (
+      snap === undefined &&
+      entries.length === 0 &&
+      hs !== EMPTY_HS &&
+      hs.term === saved0.term &&
+      hs.vote === saved0.vote
+    ) {
+      this.#pendingHs = hs;
+      hs = EMPTY_HS;
+    } else {
+      if (hs === EMPTY_HS && this.#pendingHs !== undefined) hs = this.#pendingHs;
+      this.#pendingHs = undefined;
+      if (hs !== EMPTY_HS) this.#savedHs = hs;
+    }
+    const needsWrite = hs !== EMPTY_HS || entries.length > 0;
+    // Saves are issued at once (the WAL groups them) unless a snapshot install is queued ahead.
+    let saved: Promise<void> | undefined;
+    if (snap === undefined && this.#snapshotsPending === 0 && needsWrite) {
+      saved = this.host.wal.save(hs, entries);
+      saved.catch(() => {});
+    } else if (snap !== undefined) {
+      this.#snapshotsPending++;
+    }
+    this.#chain = this.#chain
+      .then(async () => {
+        if (!this.host.running()) return;
+        if (snap !== undefined) {
+          await this.host.applyIdle();
+          if (!this.host.running()) return;
+          await this.host.installSnapshot(snap);
+          this.#snapshotsPending--;
+        }
+        if (saved !== undefined) await saved;
+        else if (needsWrite) await this.host.wal.save(hs, entries);
+        if (!this.host.running()) return;
+        if (stateHs !== EMPTY_HS) this.host.storage.setHardState(stateHs);
+        if (entries.length > 0) this.host.storage.append(entries);
+        this.host.deliver(m.responses);
+      })
+      .catch((e) => this.host.fail(e));
+  }
+
+  /** Writes a commit index kept back by enqueue (before a snapshot marker, and at close). */
+  async flushHardState(): Promise<void> {
+    const hs = this.#pendingHs;
+    if (hs === undefined) return;
+    this.#pendingHs = undefined;
+    this.#savedHs = hs;
+    await this.host.wal.save(hs, []);
+  }
+}
