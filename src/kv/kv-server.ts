@@ -15,6 +15,7 @@ import type { Registry } from 'prom-client';
 import { type Logger, noopLogger } from '../logger/index.js';
 import { handleAdmin } from './admin-routes.js';
 import type { KvContext } from './context.js';
+import { Deadlines } from './deadlines.js';
 import { encodeOperation } from './entry-codec.js';
 import type { KvHost } from './host.js';
 import { etag, notModified, readBody, reasonOf, replyJson, replyText, writeCondition } from './http-util.js';
@@ -65,6 +66,8 @@ export class KvServer {
   private readonly ctx: KvContext;
   private readonly maxValueBytes: number;
   private lastLeader: bigint | undefined;
+  private readonly deadlines = new Deadlines();
+  private readonly requestCounters = new Map<string, { inc(): void }>();
   private readonly onLeader = (e: { leader: bigint | undefined }): void => {
     if (e.leader !== undefined && e.leader !== this.lastLeader) this.metrics.leaderChanges?.inc();
     this.lastLeader = e.leader;
@@ -141,7 +144,14 @@ export class KvServer {
     const started = performance.now();
     const method = req.method ?? 'GET';
     res.once('finish', () => {
-      this.metrics.httpRequests.inc({ method, code: String(res.statusCode) });
+      const key = `${method} ${res.statusCode}`;
+      let counter = this.requestCounters.get(key);
+      if (counter === undefined) {
+        counter = this.metrics.httpRequests.labels(method, String(res.statusCode));
+        // node's parser accepts only its known methods, so the label set stays small
+        if (this.requestCounters.size < 256) this.requestCounters.set(key, counter);
+      }
+      counter.inc();
       this.metrics.httpSeconds.observe({ method }, (performance.now() - started) / 1000);
     });
     this.route(req, res)
@@ -192,7 +202,7 @@ export class KvServer {
   private async barrier(query: Map<string, string>, res: ServerResponse): Promise<boolean> {
     if (query.has('serializable')) return true;
     try {
-      await this.ctx.host.readBarrier({ signal: AbortSignal.timeout(this.ctx.requestTimeoutMs) });
+      await this.ctx.host.readBarrier({ signal: this.deadlines.after(this.ctx.requestTimeoutMs) });
       return true;
     } catch (err) {
       replyText(res, 503, `linearizable read not confirmed (retry, or use ?serializable): ${reasonOf(err)}`, {
@@ -261,7 +271,7 @@ export class KvServer {
     metrics.pending++;
     let result: KvApplyResult;
     try {
-      result = await this.ctx.host.propose(data, { signal: AbortSignal.timeout(this.ctx.requestTimeoutMs) });
+      result = await this.ctx.host.propose(data, { signal: this.deadlines.after(this.ctx.requestTimeoutMs) });
     } catch (err) {
       metrics.proposalsFailed?.inc();
       if ((err as { code?: unknown }).code === 'RAFTWIRE_REPLICA_PROPOSAL_DROPPED') {
