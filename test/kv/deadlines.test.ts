@@ -11,7 +11,9 @@ test('requests in the same 50 ms slot share one signal, which aborts with a Time
   const b = d.after(30);
   assert.equal(a, b);
   assert.equal(a.aborted, false);
-  const reason = await new Promise<unknown>((resolve) => a.addEventListener('abort', () => resolve(a.reason)));
+  const reason = await new Promise<unknown>((resolve) =>
+    a.addEventListener('abort', () => resolve(a.reason)),
+  );
   assert.equal((reason as Error).name, 'TimeoutError');
   const later = d.after(30);
   assert.notEqual(later, a, 'a spent slot is not handed out again');

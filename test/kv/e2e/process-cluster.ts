@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../interop/storage/raftexample.js';
 import { projectRoot } from '../../support/paths.js';
-import { http, type Reply } from '../support/http.js';
+import { type ClientTls, http, type Reply } from '../support/http.js';
 
 /** One member process. */
 export interface Member {
@@ -57,9 +57,14 @@ export class ProcessCluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'raftwire-kv-e2e-'));
   readonly members = new Map<number, Member>();
   private readonly extraArgs: string[];
+  private readonly scheme: 'http' | 'https';
+  private readonly clientTls: ClientTls | undefined;
 
-  constructor(extraArgs: string[] = []) {
+  /** `scheme` is used for peer and client URLs; `clientTls` is what test requests present. */
+  constructor(extraArgs: string[] = [], options: { scheme?: 'http' | 'https'; clientTls?: ClientTls } = {}) {
     this.extraArgs = extraArgs;
+    this.scheme = options.scheme ?? 'http';
+    this.clientTls = options.clientTls;
   }
 
   /** Allocates ports and directories for members 1..n (does not start them). */
@@ -72,7 +77,7 @@ export class ProcessCluster {
         peerPort,
         clientPort,
         dataDir: join(this.dir, `member-${id}`),
-        base: `http://127.0.0.1:${clientPort}`,
+        base: `${this.scheme}://127.0.0.1:${clientPort}`,
         child: undefined,
         output: '',
         exited: undefined,
@@ -82,7 +87,7 @@ export class ProcessCluster {
 
   /** The --cluster list of every defined member (IDs 1..n). */
   clusterFlag(): string {
-    return [...this.members.values()].map((m) => `http://127.0.0.1:${m.peerPort}`).join(',');
+    return [...this.members.values()].map((m) => `${this.scheme}://127.0.0.1:${m.peerPort}`).join(',');
   }
 
   member(id: number): Member {
@@ -104,7 +109,7 @@ export class ProcessCluster {
       '--port',
       String(m.clientPort),
       '--listen-client',
-      `http://127.0.0.1:${m.clientPort}`,
+      `${this.scheme}://127.0.0.1:${m.clientPort}`,
       '--data-dir',
       m.dataDir,
       '--log-level',
@@ -144,7 +149,7 @@ export class ProcessCluster {
   /** GET /-/status of a member, undefined when it does not answer. */
   async status(id: number): Promise<Record<string, unknown> | undefined> {
     try {
-      const r = await http(this.member(id).base, 'GET', '/-/status', {}, 2000);
+      const r = await http(this.member(id).base, 'GET', '/-/status', this.tlsOption(), 2000);
       return r.status === 200 ? (JSON.parse(r.text) as Record<string, unknown>) : undefined;
     } catch {
       return undefined;
@@ -178,7 +183,11 @@ export class ProcessCluster {
     path: string,
     options: { body?: string | Uint8Array; headers?: Record<string, string> } = {},
   ): Promise<Reply> {
-    return http(this.member(id).base, method, path, options, 20_000);
+    return http(this.member(id).base, method, path, { ...options, ...this.tlsOption() }, 20_000);
+  }
+
+  private tlsOption(): { tls?: ClientTls } {
+    return this.clientTls === undefined ? {} : { tls: this.clientTls };
   }
 
   /** The recent output of every member (for failure messages). */

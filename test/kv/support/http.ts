@@ -1,6 +1,14 @@
 /** Minimal HTTP helpers for the kv tests: one request with full control of method, path and headers. */
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
+
+/** TLS material for https requests (PEM contents). */
+export interface ClientTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
 
 export interface Reply {
   status: number;
@@ -14,15 +22,25 @@ export function http(
   base: string,
   method: string,
   path: string,
-  options: { body?: Uint8Array | string; headers?: Record<string, string> } = {},
+  options: { body?: Uint8Array | string; headers?: Record<string, string>; tls?: ClientTls } = {},
   timeoutMs = 20_000,
 ): Promise<Reply> {
   const url = new URL(base);
   const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(options.body));
   return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, method, path, headers, timeout: timeoutMs, agent: false },
+    const send = url.protocol === 'https:' ? httpsRequest : request;
+    const req = send(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        headers,
+        timeout: timeoutMs,
+        agent: false,
+        ...options.tls,
+      },
       (res) => {
         const parts: Buffer[] = [];
         res.on('data', (c: Buffer) => parts.push(c));
