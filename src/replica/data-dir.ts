@@ -34,7 +34,7 @@ export interface OpenedDataDir {
   wal: Wal;
   snapshotter: Snapshotter;
   storage: MemoryStorage;
-  /** True when the directory held a WAL (restart), false when it was just created. */
+  /** True when the directory held a WAL with state (restart), false when new or empty. */
   restarting: boolean;
   /** The snapshot the state machine was restored from, if any. */
   snapshot: Snapshot | undefined;
@@ -158,7 +158,10 @@ export async function openDataDir(o: OpenDataDirOptions): Promise<OpenedDataDir>
         known.add(cc.nodeId, decodeContext(cc.context));
     }
     if (known.removed.has(o.id)) throw removedError(o.id);
-    return { wal, snapshotter, storage, restarting: true, snapshot, applied, known };
+    // A WAL holding nothing at all (a first start that failed before its first save, e.g. on a
+    // peer port in use) is as good as an empty directory: it may bootstrap.
+    const restarting = snapshot !== undefined || contents.entries.length > 0 || !isEmptyHardState(hs);
+    return { wal, snapshotter, storage, restarting, snapshot, applied, known };
   } catch (e) {
     await wal.close().catch(() => {});
     throw e;

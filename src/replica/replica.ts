@@ -20,22 +20,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { isRaftwireError } from '../errors/index.js';
 import { type Logger, noopLogger } from '../logger/index.js';
+import { confStatesEquivalent, type MemoryStorage, Node, type Ready, SnapshotStatus } from '../raft/index.js';
 import {
-  confStatesEquivalent,
-  type MemoryStorage,
-  Node,
-  type Ready,
-  SnapshotStatus,
-  StateType,
-} from '../raft/index.js';
-import {
-  type ConfChange,
   ConfChangeType,
   type ConfState,
-  decodeConfChange,
-  decodeConfChangeV2,
-  type Entry,
-  EntryType,
   formatId,
   LOCAL_APPEND_THREAD,
   LOCAL_APPLY_THREAD,
@@ -51,7 +39,8 @@ import { ApplyLoop } from './apply-loop.js';
 import { openDataDir, REMOVED_MARKER, removedError } from './data-dir.js';
 import { type Session, wrap } from './envelope.js';
 import { ReplicaError, ReplicaErrorCode } from './errors.js';
-import { decodeContext, encodeContext, type Membership, memberList } from './membership.js';
+import { encodeContext, type Membership, memberList } from './membership.js';
+import { MembershipChanges } from './membership-changes.js';
 import { DEFAULT_CLUSTER_ID, raftConfig, validate } from './options.js';
 import { listenForPeers } from './peer-listener.js';
 import { Pending, trackRequest } from './pending.js';
@@ -65,9 +54,6 @@ export interface RequestOptions {
   /** Gives up waiting; see each method for the error. */
   signal?: AbortSignal;
 }
-
-/** A learner is promoted once its match reaches this share of the leader's last index (etcd's 90%). */
-const LEARNER_READY_PERCENT = 0.9;
 
 type State = 'running' | 'closing' | 'failed';
 
@@ -105,7 +91,7 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
   readonly #removedKnown: Set<bigint>;
   readonly #apply: ApplyLoop<R>;
   readonly #reads: ReadBarriers;
-  readonly #confWaits = new Map<bigint, Pending<void>>();
+  readonly #changes: MembershipChanges;
   readonly #transfers = new Set<{ to: bigint; p: Pending<void> }>();
   #transport!: Transport;
   #server!: Server;
@@ -121,7 +107,6 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
   readonly #append: AppendThread;
   #applyChain: Promise<void> = Promise.resolve();
   #promoteTimer: NodeJS.Timeout | undefined;
-  #promoting: bigint | undefined;
 
   private constructor(x: Internals<R>) {
     super();
@@ -160,12 +145,28 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       learnersNext: [],
       autoLeave: false,
     };
-    this.#apply = new ApplyLoop(
-      this.#sm,
-      this.#session,
-      (e) => this.#applyConfChange(e),
-      this.#snapshotIndex,
-    );
+    this.#apply = new ApplyLoop(this.#sm, this.#session, (e) => this.#changes.apply(e), this.#snapshotIndex);
+    const self = this;
+    this.#changes = new MembershipChanges({
+      id: this.id,
+      logger: this.#logger,
+      timeoutMs: this.#timeoutMs,
+      members: this.#members,
+      removedKnown: this.#removedKnown,
+      node: () => this.#node,
+      transport: () => this.#transport,
+      get confState() {
+        return self.#confState;
+      },
+      set confState(cs) {
+        self.#confState = cs;
+      },
+      applied: () => this.#apply.applied,
+      refusal: () => this.#refusal(),
+      nextId: () => (BigInt(this.#session.hi) << 32n) | BigInt(++this.#seq >>> 0),
+      changed: () => this.emit('members', { members: memberList(this.#confState, this.#members) }),
+      removedSelf: () => this.#fail(removedError(this.id)),
+    });
     this.#reads = new ReadBarriers(
       this.#session,
       (ctx) => {
@@ -238,8 +239,13 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       ...(options.registry !== undefined ? { metrics: options.registry } : {}),
       raft: {
         process: (m) => {
-          if (this.#state === 'running') this.#node.step(m);
-          return Promise.resolve();
+          try {
+            if (this.#state === 'running') this.#node.step(m);
+            return Promise.resolve();
+          } catch (e) {
+            // A raft invariant broke: the Node stopped and reported it through onError.
+            return Promise.reject(e);
+          }
         },
         isIdRemoved: (id) => this.#removedKnown.has(id),
         reportUnreachable: (id) => {
@@ -281,7 +287,9 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       this.#node = Node.start(nodeOptions, bootstrap);
     }
     const promoteMs = Math.max(50, ((options.tickMs ?? 100) * (options.electionTicks ?? 10)) / 2);
-    this.#promoteTimer = setInterval(() => this.#maybePromoteLearner(), promoteMs);
+    this.#promoteTimer = setInterval(() => {
+      if (this.#state === 'running') this.#changes.maybePromote();
+    }, promoteMs);
   }
 
   // ---------------------------------------------------------------- Ready handling
@@ -428,129 +436,6 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     await this.#transport.sendSnapshot({ message: m, body: createReadStream(path), dbSize: size });
   }
 
-  // ---------------------------------------------------------------- membership
-
-  #applyConfChange(e: Entry): void {
-    const data = e.data ?? new Uint8Array(0);
-    let cc: ConfChange;
-    if (e.type === EntryType.EntryConfChange) {
-      cc = decodeConfChange(data);
-    } else {
-      // raftwire proposes V1 only; a V2 entry (another tool) is applied to raft as is.
-      this.#confState = this.#node.applyConfChange(decodeConfChangeV2(data));
-      return;
-    }
-    const waiter = this.#confWaits.get(cc.id);
-    if (waiter !== undefined) this.#confWaits.delete(cc.id);
-    if (this.#promoting !== undefined && cc.nodeId === this.#promoting) this.#promoting = undefined;
-    const adds =
-      cc.type === ConfChangeType.ConfChangeAddNode || cc.type === ConfChangeType.ConfChangeAddLearnerNode;
-    if (adds && this.#members.removed.has(cc.nodeId)) {
-      // etcd's ErrIDRemoved at apply: the change becomes a no-op on every member alike.
-      this.#confState = this.#node.applyConfChange({ ...cc, nodeId: 0n });
-      waiter?.reject(removedError(cc.nodeId));
-      return;
-    }
-    this.#confState = this.#node.applyConfChange(cc);
-    const id = cc.nodeId;
-    if (adds) {
-      const urls = decodeContext(cc.context);
-      this.#members.add(id, urls);
-      const known = this.#members.urls.get(id) ?? [];
-      if (id !== this.id && known.length > 0) this.#transport.addPeer(id, known);
-    } else if (cc.type === ConfChangeType.ConfChangeRemoveNode) {
-      this.#members.remove(id);
-      this.#removedKnown.add(id);
-      if (id !== this.id) this.#transport.removePeer(id);
-    }
-    this.#logger.info(
-      { type: cc.type, 'member-id': formatId(id), index: e.index },
-      'applied membership change',
-    );
-    this.emit('members', { members: memberList(this.#confState, this.#members) });
-    waiter?.resolve();
-    if (cc.type === ConfChangeType.ConfChangeRemoveNode && id === this.id) {
-      queueMicrotask(() => this.#fail(removedError(this.id)));
-    }
-  }
-
-  #confChangePending(): boolean {
-    if (this.#confWaits.size > 0 || this.#promoting !== undefined) return true;
-    if (this.#confState.votersOutgoing.length > 0) return true;
-    const r = this.#node.rawNode.raft;
-    return r.state === StateType.StateLeader && r.pendingConfIndex > this.#apply.applied;
-  }
-
-  #proposeConfChange(
-    type: ConfChangeType,
-    id: bigint,
-    urls: string[] | undefined,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    const closed = this.#refusal();
-    if (closed !== undefined) return Promise.reject(closed);
-    if (this.#confChangePending()) {
-      return Promise.reject(
-        new ReplicaError(
-          ReplicaErrorCode.ConfChangePending,
-          'a membership change is in progress; one change at a time',
-        ),
-      );
-    }
-    const ccId = (BigInt(this.#session.hi) << 32n) | BigInt(++this.#seq >>> 0);
-    const cc: ConfChange = {
-      id: ccId,
-      type,
-      nodeId: id,
-      context: urls === undefined ? undefined : encodeContext(urls),
-    };
-    const p: Pending<void> = trackRequest(
-      this.#timeoutMs,
-      signal,
-      () => this.#confWaits.delete(ccId),
-      (stepSignal) => this.#node.proposeConfChange(cc, { signal: stepSignal }),
-      () => this.#refusal(),
-    );
-    this.#confWaits.set(ccId, p);
-    return p.promise;
-  }
-
-  #maybePromoteLearner(): void {
-    if (this.#state !== 'running') return;
-    const r = this.#node.rawNode.raft;
-    if (r.state !== StateType.StateLeader || this.#confState.learners.length === 0) return;
-    if (this.#confChangePending()) return;
-    const last = r.raftLog.lastIndex();
-    for (const id of this.#confState.learners) {
-      const pr = r.trk.progress.get(id);
-      if (pr === undefined || pr.state !== 1 || pr.match < last * LEARNER_READY_PERCENT) continue;
-      this.#promoting = id;
-      this.#logger.info(
-        { 'member-id': formatId(id), match: pr.match, 'leader-last': last },
-        'promoting learner',
-      );
-      const ccId = (BigInt(this.#session.hi) << 32n) | BigInt(++this.#seq >>> 0);
-      const cc: ConfChange = {
-        id: ccId,
-        type: ConfChangeType.ConfChangeAddNode,
-        nodeId: id,
-        context: undefined,
-      };
-      const timer = setTimeout(() => {
-        if (this.#promoting === id) this.#promoting = undefined;
-      }, this.#timeoutMs);
-      this.#node.proposeConfChange(cc).then(
-        () => {},
-        () => {
-          clearTimeout(timer);
-          if (this.#promoting === id) this.#promoting = undefined;
-        },
-      );
-      this.once('members', () => clearTimeout(timer));
-      return;
-    }
-  }
-
   // ---------------------------------------------------------------- requests
 
   /** The error a new request gets when the replica is not running, else undefined. */
@@ -628,7 +513,7 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
         new ReplicaError(ReplicaErrorCode.InvalidOptions, 'a member needs a non-zero ID and peer URLs'),
       );
     }
-    return this.#proposeConfChange(ConfChangeType.ConfChangeAddLearnerNode, id, peerUrls, options.signal);
+    return this.#changes.propose(ConfChangeType.ConfChangeAddLearnerNode, id, peerUrls, options.signal);
   }
 
   /** Promotes a learner to voter. Rejects with MEMBER_NOT_FOUND (not a learner) and as addMember. */
@@ -638,7 +523,7 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
         new ReplicaError(ReplicaErrorCode.MemberNotFound, `member ${formatId(id)} is not a learner`),
       );
     }
-    return this.#proposeConfChange(ConfChangeType.ConfChangeAddNode, id, undefined, options.signal);
+    return this.#changes.propose(ConfChangeType.ConfChangeAddNode, id, undefined, options.signal);
   }
 
   /** Removes a member for good (its ID can never rejoin). Rejects with MEMBER_NOT_FOUND and as addMember. */
@@ -648,7 +533,7 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
         new ReplicaError(ReplicaErrorCode.MemberNotFound, `member ${formatId(id)} is not in the cluster`),
       );
     }
-    return this.#proposeConfChange(ConfChangeType.ConfChangeRemoveNode, id, undefined, options.signal);
+    return this.#changes.propose(ConfChangeType.ConfChangeRemoveNode, id, undefined, options.signal);
   }
 
   /**
@@ -743,8 +628,7 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     if (this.#promoteTimer !== undefined) clearInterval(this.#promoteTimer);
     this.#promoteTimer = undefined;
     this.#apply.rejectAll(err);
-    for (const p of this.#confWaits.values()) p.reject(err);
-    this.#confWaits.clear();
+    this.#changes.close(err);
     for (const t of this.#transfers) t.p.reject(err);
     this.#transfers.clear();
     this.#reads.close(err);

@@ -6,7 +6,7 @@
  * Order as etcd: database file, WAL snapshot marker, `.snap` file, then compaction and release.
  */
 import { createReadStream } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MemoryStorage } from '../raft/index.js';
 import type { ConfState, Snapshot } from '../raftpb/index.js';
@@ -18,6 +18,20 @@ import type { StateMachine } from './types.js';
 
 /** `.snap` files kept (etcd keeps 5 by default; the newest is the one that matters). */
 const SNAP_FILES_KEPT = 3;
+/** WAL segments kept at least (etcd's --max-wals default). */
+const WAL_FILES_KEPT = 5;
+
+/** Deletes the oldest WAL segments the WAL no longer holds, keeping WAL_FILES_KEPT (etcd's purgeFile). */
+async function purgeWalFiles(wal: Wal): Promise<void> {
+  const held = new Set(wal.lockedSegments);
+  const names = (await readdir(wal.dir)).filter((n) => n.endsWith('.wal')).sort();
+  let excess = names.length - WAL_FILES_KEPT;
+  for (const name of names) {
+    if (excess <= 0 || held.has(name)) break;
+    await unlink(join(wal.dir, name)).catch(() => {});
+    excess--;
+  }
+}
 
 function smError(what: string, e: unknown): ReplicaError {
   if (e instanceof ReplicaError) return e;
@@ -78,6 +92,7 @@ export async function takeSnapshot(d: TakeSnapshotInput): Promise<number> {
   d.wal.releaseLockTo(index);
   await d.snapshotter.releaseSnapDBs(snap);
   await purgeSnapFiles(d.snapshotter);
+  await purgeWalFiles(d.wal);
   return index;
 }
 
@@ -121,5 +136,6 @@ export async function installSnapshot(d: InstallSnapshotInput): Promise<Membersh
   d.wal.releaseLockTo(index);
   await d.snapshotter.releaseSnapDBs(snap);
   await purgeSnapFiles(d.snapshotter);
+  await purgeWalFiles(d.wal);
   return membership;
 }

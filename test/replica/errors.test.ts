@@ -156,3 +156,28 @@ test('bad options are refused with INVALID_OPTIONS', async (t) => {
     (e) => isRaftwireError(e, ReplicaErrorCode.InvalidOptions),
   );
 });
+
+test('a peer port in use is refused with LISTEN, and the failed start leaves the directory usable', async (t) => {
+  const a = await tempDir('listen-a');
+  const b = await tempDir('listen-b');
+  t.after(async () => {
+    await a.cleanup();
+    await b.cleanup();
+  });
+  const { r } = await single(a.dir, 1n);
+  t.after(() => r.close());
+  const url = `http://127.0.0.1:${r.peerAddress.port}`;
+  const opts = {
+    id: 1n,
+    dataDir: b.dir,
+    initialCluster: [{ id: 1n, peerUrls: [url] }],
+    stateMachine: new MemoryStateMachine(),
+    ...FAST,
+  };
+  await assert.rejects(Replica.start<number>(opts), (e) => isRaftwireError(e, ReplicaErrorCode.Listen));
+  await r.close();
+  // The WAL lock was released: the same directory starts once the port is free.
+  const again = await Replica.start<number>({ ...opts, stateMachine: new MemoryStateMachine() });
+  t.after(() => again.close());
+  assert.ok((await again.propose(Buffer.from('ok'))) > 0);
+});
