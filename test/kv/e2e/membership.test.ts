@@ -66,6 +66,10 @@ test('a 4th member added at runtime joins, catches up and becomes a voter; a rem
   };
   assert.deepEqual(members.members.map((m) => m.id).sort(), ['1', '2', '4']);
   await until('member 3 stopped', async () => (await cluster.status(3)) === undefined, 30_000);
+  // it exits on its own (status 1: a fatal "member removed") once it learns of its removal
+  await until('member 3 exited', async () => cluster.member(3).child?.exitCode !== null, 30_000);
+  assert.equal(await cluster.kill(3), 1, cluster.member(3).output);
+  await cluster.waitLeader(30_000, 3); // member 3 may have been the leader
   for (const id of [1, 2, 4]) assert.equal(await dialStream(cluster.member(id).peerPort, 3, id), 410);
   assert.equal((await cluster.req(2, 'PUT', '/after-removal', { body: 'y' })).status, 204);
   assert.equal((await cluster.req(4, 'GET', '/after-removal')).text, 'y');
