@@ -61,10 +61,18 @@ test('a 4th member added at runtime joins, catches up and becomes a voter; a rem
   // remove member 3 (through member 1); it stops, the rest keep going, its streams are refused
   const removed = await cluster.req(1, 'DELETE', '/-/members/3');
   assert.equal(removed.status, 204, removed.text);
-  const members = JSON.parse((await cluster.req(4, 'GET', '/-/members')).text) as {
-    members: Array<{ id: string }>;
-  };
-  assert.deepEqual(members.members.map((m) => m.id).sort(), ['1', '2', '4']);
+  // applied on member 1 when DELETE answers; member 4 applies it a moment later
+  await until('member 4 applied the removal', async () => {
+    const list = JSON.parse((await cluster.req(4, 'GET', '/-/members')).text) as {
+      members: Array<{ id: string }>;
+    };
+    return (
+      list.members
+        .map((m) => m.id)
+        .sort()
+        .join(',') === '1,2,4'
+    );
+  });
   await until('member 3 stopped', async () => (await cluster.status(3)) === undefined, 30_000);
   // it exits on its own (status 1: a fatal "member removed") once it learns of its removal
   await until('member 3 exited', async () => cluster.member(3).child?.exitCode !== null, 30_000);
