@@ -127,7 +127,7 @@ export class MembershipChanges {
       h.timeoutMs,
       signal,
       () => this.#waits.delete(ccId),
-      (stepSignal) => h.node().proposeConfChange(cc, { signal: stepSignal }),
+      (stepSignal) => h.node().proposeConfChange(cc, { signal: stepSignal() }),
       () => h.refusal(),
     );
     this.#waits.set(ccId, p);

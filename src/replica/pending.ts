@@ -73,20 +73,26 @@ export class Pending<T> {
 
 /**
  * Tracks a request that is stepped into raft by `step`. On deadline/abort: if raft never took
- * it, PROPOSAL_DROPPED; otherwise OUTCOME_UNKNOWN. A raft refusal rejects at once.
+ * it, PROPOSAL_DROPPED; otherwise OUTCOME_UNKNOWN. A raft refusal rejects at once. `step` gets a
+ * function making the signal that withdraws the request while it waits for a leader; it need not
+ * call it when the request cannot wait (the AbortController is then never allocated).
  */
 export function trackRequest<T>(
   timeoutMs: number,
   signal: AbortSignal | undefined,
   forget: () => void,
-  step: (stepSignal: AbortSignal) => Promise<void>,
+  step: (stepSignal: () => AbortSignal) => Promise<void>,
   refusal: () => unknown,
 ): Pending<T> {
-  const ctl = new AbortController();
+  let ctl: AbortController | undefined;
+  const stepSignal = () => {
+    ctl ??= new AbortController();
+    return ctl.signal;
+  };
   let stepped: Promise<boolean> = Promise.resolve(false);
   const p = new Pending<T>(timeoutMs, signal, (why: GiveUp) => {
     forget();
-    ctl.abort(new Error(why));
+    ctl?.abort(new Error(why));
     void stepped.then((took) => {
       const what = why === 'timeout' ? `timed out after ${timeoutMs} ms` : 'aborted';
       p.reject(
@@ -102,10 +108,12 @@ export function trackRequest<T>(
       );
     });
   });
-  stepped = step(ctl.signal).then(
+  // A signal aborted before the call: never stepped (the give-up sees took = false).
+  if (signal?.aborted === true) return p;
+  stepped = step(stepSignal).then(
     () => true,
     (e) => {
-      if (ctl.signal.aborted && e === ctl.signal.reason) return false;
+      if (ctl?.signal.aborted === true && e === ctl.signal.reason) return false;
       forget();
       if (isRaftwireError(e, 'RAFTWIRE_RAFT_PROPOSAL_DROPPED')) {
         p.reject(

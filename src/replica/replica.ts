@@ -209,7 +209,7 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     }
     const r = new Replica<R>({ options, logger, ...dir });
     try {
-      await r.#run(options, dir.restarting);
+      await r.#run(options, dir.restarting, dir.known);
     } catch (e) {
       await r.#stopAll();
       throw e;
@@ -226,9 +226,9 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     return r;
   }
 
-  async #run(options: ReplicaOptions<R>, restarting: boolean): Promise<void> {
+  async #run(options: ReplicaOptions<R>, restarting: boolean, known: Membership): Promise<void> {
     const self = options.initialCluster.find((m) => m.id === this.id);
-    const ownUrls = self?.peerUrls ?? this.#members.urls.get(this.id) ?? [];
+    const ownUrls = self?.peerUrls ?? known.urls.get(this.id) ?? [];
     this.#transport = new Transport({
       id: this.id,
       clusterId: this.clusterId,
@@ -266,7 +266,7 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     await this.#transport.start();
     const peers = new Map<bigint, string[]>();
     for (const m of options.initialCluster) peers.set(m.id, m.peerUrls);
-    for (const [id, urls] of this.#members.urls) if (urls.length > 0) peers.set(id, urls);
+    for (const [id, urls] of known.urls) if (urls.length > 0) peers.set(id, urls);
     for (const id of this.#removedKnown) peers.delete(id);
     for (const [id, urls] of peers) if (id !== this.id && urls.length > 0) this.#transport.addPeer(id, urls);
     this.#server = await listenForPeers(this.#transport, options.listenPeerUrl ?? ownUrls[0], this.#logger);
@@ -465,7 +465,8 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       this.#timeoutMs,
       options.signal,
       () => this.#apply.proposals.delete(seq),
-      (s) => this.#node.propose(env, { signal: s }),
+      // With a known leader the Node proposes at once: no signal (and no AbortController) needed.
+      (sig) => this.#node.propose(env, this.#node.rawNode.raft.lead !== 0n ? {} : { signal: sig() }),
       () => this.#refusal(),
     );
     this.#apply.proposals.set(seq, p);

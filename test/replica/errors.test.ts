@@ -181,3 +181,16 @@ test('a peer port in use is refused with LISTEN, and the failed start leaves the
   t.after(() => again.close());
   assert.ok((await again.propose(Buffer.from('ok'))) > 0);
 });
+
+test('a proposal with an already aborted signal is never proposed', async (t) => {
+  const { dir, cleanup } = await tempDir('preabort');
+  t.after(cleanup);
+  const { r, sm } = await single(dir);
+  t.after(() => r.close());
+  await r.propose(Buffer.from('first'));
+  await assert.rejects(r.propose(Buffer.from('never'), { signal: AbortSignal.abort() }), (e) =>
+    isRaftwireError(e, ReplicaErrorCode.ProposalDropped),
+  );
+  await r.propose(Buffer.from('last'));
+  assert.deepEqual(sm.list(), ['first', 'last']);
+});

@@ -48,6 +48,13 @@ test('a 4th member joins as a learner and is promoted; a removed member is refus
   assert.equal(c.machines.get(4n)?.list().length, 30);
   assert.equal(r4.status().members.length, 4);
 
+  // The joined member restarts from its directory alone (its URL is not in initialCluster).
+  await c.stop(4n);
+  const again = await c.start(4n, ids);
+  assert.equal(again.peerAddress.port, Number(new URL(c.urls.get(4n) as string).port));
+  await again.readBarrier();
+  assert.equal(c.machines.get(4n)?.list().length, 30);
+
   // Remove a follower other than the one we joined through.
   const victim = ids.find((id) => id !== leader && id !== follower) as bigint;
   await lr.removeMember(victim);
