@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { ETCD_WIRE_VERSION, RAFTWIRE_VERSION } from '../version.js';
 import { checkHistoryCommand } from './check-history-command.js';
+import { nodeCommand } from './node-command.js';
 
 const USAGE = `raftwire ${RAFTWIRE_VERSION} — etcd's raft stack in TypeScript (speaks etcd ${ETCD_WIRE_VERSION}'s peer wire)
 
@@ -24,6 +25,7 @@ const commands: Record<string, Command> = {
     return 0;
   },
   'check-history': checkHistoryCommand,
+  node: nodeCommand,
   help: () => {
     console.log(USAGE);
     return 0;
