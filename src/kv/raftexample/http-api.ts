@@ -143,9 +143,17 @@ export function createRaftexampleHandler(
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '';
     if (badRequestTarget(target)) {
-      // net/http rejects the request line itself; it never reaches raftexample's handler.
+      // net/http rejects the request line itself; it never reaches raftexample's handler. Go's
+      // answer has neither a length nor chunking: the body ends with the connection.
+      res.useChunkedEncodingByDefault = false;
       res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
       res.end('400 Bad Request');
+      return;
+    }
+    if (req.method === 'OPTIONS' && target === '*') {
+      // net/http answers `OPTIONS *` itself (globalOptionsHandler); raftexample never sees it.
+      res.writeHead(200, { 'Content-Length': '0' });
+      res.end();
       return;
     }
     const key = new Uint8Array(Buffer.from(target, 'latin1'));

@@ -80,6 +80,21 @@ export class CodecHarness {
     return this.batch(data.map((d) => `json-unmarshal ${h(d)}`)) as Promise<GoJsonUnmarshal[]>;
   }
 
+  /** strconv.ParseUint(s, 0, 64): the value as a decimal string, or undefined on error. */
+  async parseUint(inputs: Uint8Array[]): Promise<(string | undefined)[]> {
+    const res = (await this.batch(inputs.map((d) => `parse-uint ${h(d)}`))) as {
+      ok: boolean;
+      value?: string;
+    }[];
+    return res.map((r) => (r.ok ? r.value : undefined));
+  }
+
+  /** http.DetectContentType of each body. */
+  async sniff(inputs: Uint8Array[]): Promise<string[]> {
+    const res = (await this.batch(inputs.map((d) => `sniff ${h(d)}`))) as { ct: string }[];
+    return res.map((r) => r.ct);
+  }
+
   /** Ends the process (closing stdin) and waits for it. */
   async close(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;

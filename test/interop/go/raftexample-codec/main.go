@@ -10,6 +10,8 @@
 //	                           pairs (later pairs overwrite earlier ones): {"ok","hex"}
 //	json-unmarshal <hex>       json.Unmarshal into a map[string]string: {"ok","error","nil","pairs"}
 //	                           with pairs sorted by key, as [keyhex, valhex]
+//	parse-uint <hex>           strconv.ParseUint(s, 0, 64), as raftexample parses IDs: {"ok","value"}
+//	sniff <hex>                http.DetectContentType: {"ok","ct"}
 //
 // Byte strings travel as lowercase hex ("-" for an empty one) so any bytes survive.
 package main
@@ -21,8 +23,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -124,6 +128,14 @@ func main() {
 			res = jsonMarshal(unhex(f[1]))
 		case "json-unmarshal":
 			res = jsonUnmarshal(unhex(f[1]))
+		case "parse-uint":
+			if v, err := strconv.ParseUint(string(unhex(f[1])), 0, 64); err != nil {
+				res = obj{"ok": false, "error": err.Error()}
+			} else {
+				res = obj{"ok": true, "value": strconv.FormatUint(v, 10)}
+			}
+		case "sniff":
+			res = obj{"ok": true, "ct": http.DetectContentType(unhex(f[1]))}
 		default:
 			fmt.Fprintf(os.Stderr, "raftexample-codec: unknown request %q\n", f[0])
 			os.Exit(2)
