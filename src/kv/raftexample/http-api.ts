@@ -52,8 +52,8 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  * it gets a Content-Length, a longer one is written at once and goes out chunked.
  */
 const GO_BUFFER_BEFORE_CHUNKING = 2048;
-/** The codes of an unknown outcome (replica contract) and of a request that timed out here. */
-const OUTCOME_UNKNOWN_CODES = new Set(['RAFTWIRE_REPLICA_OUTCOME_UNKNOWN', 'ABORT_ERR', 'TimeoutError']);
+/** The replica contract's code for a proposal whose outcome is unknown. */
+const OUTCOME_UNKNOWN_CODE = 'RAFTWIRE_REPLICA_OUTCOME_UNKNOWN';
 
 /** Go's http.Error: text/plain, nosniff, the message and a newline. */
 function goError(res: ServerResponse, status: number, message: string): void {
@@ -122,19 +122,20 @@ export function createRaftexampleHandler(
       if (!res.writableEnded) gone.abort();
     };
     res.once('close', onClose);
+    const signal = AbortSignal.any([gone.signal, AbortSignal.timeout(timeoutMs)]);
     try {
-      await run(AbortSignal.any([gone.signal, AbortSignal.timeout(timeoutMs)]));
+      await run(signal);
       if (!res.destroyed) noContent(res);
     } catch (e) {
       options.onBackendError?.(e, req.method ?? '');
       if (res.destroyed || res.headersSent) return;
-      const code = (e as { code?: unknown; name?: unknown }).code ?? (e as { name?: unknown }).name;
-      const unknown = typeof code === 'string' && OUTCOME_UNKNOWN_CODES.has(code);
-      goError(
-        res,
-        503,
-        `Failed on ${what}: ${unknown ? 'the outcome is unknown' : `not done (${String(code ?? 'error')})`}`,
-      );
+      const code = (e as { code?: unknown }).code;
+      // Aborted here (timeout) after the backend took the proposal: it may still commit.
+      const unknown = signal.aborted || code === OUTCOME_UNKNOWN_CODE;
+      const detail = unknown
+        ? 'the outcome is unknown'
+        : `not done (${typeof code === 'string' ? code : 'error'})`;
+      goError(res, 503, `Failed on ${what}: ${detail}`);
     } finally {
       res.off('close', onClose);
     }
