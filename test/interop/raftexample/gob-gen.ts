@@ -73,6 +73,11 @@ function commonType(name: string, id: number): number[] {
 
 /** The definition message of type `id`, laid out as Go's encoder writes a wireType. */
 export function definition(id: number, name: string, t: TypeDesc): number[] {
+  return message(definitionBody(id, name, t));
+}
+
+/** A definition without its message length: type id −id, then the wireType. */
+function definitionBody(id: number, name: string, t: TypeDesc): number[] {
   let body: number[];
   switch (t.kind) {
     case 'struct': {
@@ -93,7 +98,7 @@ export function definition(id: number, name: string, t: TypeDesc): number[] {
       body = [5, ...commonType(name, id), 0, 0];
       break;
   }
-  return message([...gint(-id), ...body]);
+  return [...gint(-id), ...body];
 }
 
 /** A random stream: definitions of a few user types and a value of the struct type chosen for kv. */
@@ -128,6 +133,7 @@ export function structuredStream(g: Gen): Uint8Array {
   const valueId = g.chance(0.9) ? 65 : g.pick([18, 21, 66, 64]);
   types.set(65, { kind: 'struct', fields });
 
+  let inlineId = 90;
   const value = (id: number, depth: number): number[] => {
     if (depth > 4) return [0];
     switch (id) {
@@ -143,6 +149,24 @@ export function structuredStream(g: Gen): Uint8Array {
         return [...guint(g.int(300)), ...guint(g.int(300))];
       case 8: {
         if (g.chance(0.3)) return [0, ...gint(6), ...message(gstring(g.bytes(3)))];
+        if (g.chance(0.4)) {
+          // A concrete type defined inline, in the same message, before the value's type id.
+          const id = inlineId++;
+          const t: TypeDesc = g.chance(0.5)
+            ? { kind: 'slice', elem: g.pick([2, 6]) }
+            : { kind: 'struct', fields: [['A', g.pick([2, 6])]] };
+          const inner =
+            t.kind === 'slice'
+              ? [...guint(1), ...(t.elem === 6 ? gstring(g.bytes(2)) : guint(5))]
+              : [1, ...guint(3), 0];
+          return [
+            ...gstring(ascii('T')),
+            ...definitionBody(id, `I${id}`, t),
+            ...guint(g.int(40)),
+            ...gint(id),
+            ...message(inner),
+          ];
+        }
         const inner = gstring(g.bytes(g.int(5)));
         return [...gstring(ascii('T')), ...gint(6), ...message(inner)];
       }
