@@ -1,2 +1,2 @@
-/** raftwire/kv: filled by its own issue; nothing is exported yet. */
-export {};
+/** raftwire/kv: filled by its own issue; the raftexample mode comes from ./raftexample. */
+export * from './raftexample/index.js';

@@ -93,7 +93,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | 'to
       if (!over) chunks.push(c);
     });
     req.once('end', () => resolve(over ? 'too-large' : new Uint8Array(Buffer.concat(chunks, size))));
-    req.once('error', reject);
+    // Kept for the request's life: a second 'error' must not go unhandled.
+    req.on('error', reject);
     req.once('aborted', () => reject(new Error('request aborted')));
   });
 }
