@@ -8,13 +8,13 @@ import { RaftwireError } from '../../errors/index.js';
  * `kv{Key, Val string}` with a fresh decoder. `reason` is the failure in Go's words where they
  * are stable (`gob: unknown type id or corrupted data`, `unexpected EOF`, …).
  */
-export class GobDecodeError extends RaftwireError {
-  static readonly code = 'RAFTWIRE_KV_GOB_DECODE';
+export class RaftexampleGobError extends RaftwireError {
+  static readonly code = 'RAFTWIRE_KV_RAFTEXAMPLE_GOB';
   /** What is wrong with the bytes. */
   readonly reason: string;
 
   constructor(reason: string) {
-    super(GobDecodeError.code, `raftexample gob: ${reason}`);
+    super(RaftexampleGobError.code, `raftexample gob: ${reason}`);
     this.reason = reason;
   }
 }
@@ -23,13 +23,13 @@ export class GobDecodeError extends RaftwireError {
  * Snapshot bytes that Go's `json.Unmarshal` into a `map[string]string` rejects (a syntax error, a
  * value that is not a string, trailing data, …).
  */
-export class SnapshotJsonError extends RaftwireError {
-  static readonly code = 'RAFTWIRE_KV_SNAPSHOT_JSON';
+export class RaftexampleSnapshotError extends RaftwireError {
+  static readonly code = 'RAFTWIRE_KV_RAFTEXAMPLE_SNAPSHOT_JSON';
   /** Byte offset in the snapshot where the problem was found. */
   readonly offset: number;
 
   constructor(message: string, offset: number) {
-    super(SnapshotJsonError.code, `raftexample snapshot JSON: ${message} (at byte ${offset})`);
+    super(RaftexampleSnapshotError.code, `raftexample snapshot JSON: ${message} (at byte ${offset})`);
     this.offset = offset;
   }
 }

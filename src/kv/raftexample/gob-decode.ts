@@ -10,11 +10,11 @@
  * involve arrays, slices, maps, nested structs, GobEncoder blobs and interfaces (whose values
  * carry their own type definitions). Anything after the first value is ignored, as Go does.
  *
- * Every case where Go returns an error (or panics) throws {@link GobDecodeError}. Integers are
+ * Every case where Go returns an error (or panics) throws {@link RaftexampleGobError}. Integers are
  * bigints because gob's are 64-bit and Go's conversions (int64, int32 truncation of type ids)
  * matter for which inputs are accepted.
  */
-import { GobDecodeError } from './errors.js';
+import { RaftexampleGobError } from './errors.js';
 
 /** Go's sanity bound on sizes (encoding/gob `tooBig` on 64-bit platforms: 8 GiB). */
 const TOO_BIG = 1n << 33n;
@@ -55,7 +55,7 @@ const asInt64 = (u: bigint): bigint => BigInt.asIntN(64, u);
 const toInt = (u: bigint): bigint => ((u & 1n) !== 0n ? ~(u >> 1n) : u >> 1n);
 
 function fail(reason: string): never {
-  throw new GobDecodeError(reason);
+  throw new RaftexampleGobError(reason);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -411,7 +411,7 @@ class Decoder {
 /**
  * Decodes one raftexample entry (`EntryNormal.Data`) as a fresh Go `gob.Decoder` decodes it into
  * `kv{Key, Val string}`. Key and Val are returned as copies (byte strings, no UTF-8 check).
- * Throws {@link GobDecodeError} exactly where Go returns an error.
+ * Throws {@link RaftexampleGobError} exactly where Go returns an error.
  */
 export function decodeKvEntry(data: Uint8Array): { key: Uint8Array; val: Uint8Array } {
   return new Decoder(data).decode();

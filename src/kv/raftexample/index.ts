@@ -9,14 +9,14 @@ export {
   raftexampleDirs,
   raftexampleMembers,
 } from './config.js';
-export { GobDecodeError, RaftexampleApplyError, SnapshotJsonError } from './errors.js';
+export { RaftexampleApplyError, RaftexampleGobError, RaftexampleSnapshotError } from './errors.js';
 export { parseUintBase0 } from './go-parse-uint.js';
 export { detectContentType } from './go-sniff.js';
 export { decodeKvEntry } from './gob-decode.js';
 export { encodeKvEntry, KV_TYPE_DEFINITION } from './gob-encode.js';
 export type { RaftexampleBackend, RaftexampleHandlerOptions } from './http-api.js';
 export { createRaftexampleHandler } from './http-api.js';
-export type { DecodedSnapshot, KvMap } from './snapshot-json.js';
+export type { DecodedSnapshotJson, KvMap } from './snapshot-json.js';
 export {
   decodeSnapshotJson,
   encodeSnapshotJson,

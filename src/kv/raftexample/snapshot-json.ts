@@ -8,7 +8,7 @@
  * six characters `\ufffd`, so two keys differing only in invalid bytes come out with the same JSON
  * name (both are written, in byte order; decoding keeps the last, as Go does).
  */
-import { SnapshotJsonError } from './errors.js';
+import { RaftexampleSnapshotError } from './errors.js';
 import { validRuneWidth } from './go-utf8.js';
 
 /** A raftexample key-value map: latin1 string of the key bytes → value bytes. */
@@ -133,7 +133,7 @@ export function encodeSnapshotJson(map: KvMap): Uint8Array {
 }
 
 /** The result of decoding: the map, and whether Go would have produced a nil map (`null`). */
-export interface DecodedSnapshot {
+export interface DecodedSnapshotJson {
   map: KvMap;
   /** The JSON was `null`: Go's Unmarshal leaves a nil map (raftexample would panic on its next write). */
   wasNull: boolean;
@@ -172,7 +172,7 @@ class Parser {
   constructor(private readonly s: Uint8Array) {}
 
   fail(what: string): never {
-    throw new SnapshotJsonError(what, this.pos);
+    throw new RaftexampleSnapshotError(what, this.pos);
   }
 
   ws(): void {
@@ -299,7 +299,7 @@ class Parser {
     return this.fail('a snapshot value must be a JSON string');
   }
 
-  document(): DecodedSnapshot {
+  document(): DecodedSnapshotJson {
     const map: KvMap = new Map();
     this.ws();
     const c = this.s[this.pos];
@@ -348,8 +348,8 @@ class Parser {
  * `json.Unmarshal(data, &map[string]string)` as raftexample's recoverFromSnapshot calls it:
  * accepts exactly what Go accepts (a JSON object whose values are strings or null, or `null`),
  * with Go's unquoting (invalid UTF-8 and lone surrogates become U+FFFD; a null value is "";
- * a repeated key keeps its last value). Throws {@link SnapshotJsonError} where Go returns an error.
+ * a repeated key keeps its last value). Throws {@link RaftexampleSnapshotError} where Go returns an error.
  */
-export function decodeSnapshotJson(data: Uint8Array): DecodedSnapshot {
+export function decodeSnapshotJson(data: Uint8Array): DecodedSnapshotJson {
   return new Parser(data).document();
 }

@@ -59,7 +59,7 @@ describe('raftexample gob decoder', () => {
       } else {
         assert.throws(
           () => decodeKvEntry(fromHex(c.hex)),
-          (e) => isRaftwireError(e, 'RAFTWIRE_KV_GOB_DECODE'),
+          (e) => isRaftwireError(e, 'RAFTWIRE_KV_RAFTEXAMPLE_GOB'),
         );
       }
     });
@@ -69,7 +69,7 @@ describe('raftexample gob decoder', () => {
     for (const hex of ['', '80', '0224', '00']) {
       assert.throws(
         () => decodeKvEntry(fromHex(hex)),
-        (e) => isRaftwireError(e, 'RAFTWIRE_KV_GOB_DECODE'),
+        (e) => isRaftwireError(e, 'RAFTWIRE_KV_RAFTEXAMPLE_GOB'),
       );
     }
   });

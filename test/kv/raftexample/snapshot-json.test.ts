@@ -116,7 +116,7 @@ describe('raftexample snapshot JSON (Go json.Unmarshal rules)', () => {
     it(`rejects ${JSON.stringify(bad)}`, () => {
       assert.throws(
         () => decodeSnapshotJson(enc.encode(bad)),
-        (e) => isRaftwireError(e, 'RAFTWIRE_KV_SNAPSHOT_JSON'),
+        (e) => isRaftwireError(e, 'RAFTWIRE_KV_RAFTEXAMPLE_SNAPSHOT_JSON'),
       );
     });
   }

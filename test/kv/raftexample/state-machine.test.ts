@@ -36,7 +36,7 @@ describe('raftexample state machine', () => {
         e instanceof RaftexampleApplyError &&
         e.index === 7 &&
         /index 7/.test(e.message) &&
-        isRaftwireError(e.cause, 'RAFTWIRE_KV_GOB_DECODE'),
+        isRaftwireError(e.cause, 'RAFTWIRE_KV_RAFTEXAMPLE_GOB'),
     );
     assert.equal(sm.size, 1);
   });
@@ -58,7 +58,7 @@ describe('raftexample state machine', () => {
     const sm = new RaftexampleStateMachine();
     sm.apply({ index: 1, term: 1, data: encodeKvEntry(enc.encode('/a'), enc.encode('1')) });
     await assert.rejects(sm.restore([enc.encode('{"a":1}')]), (e) =>
-      isRaftwireError(e, 'RAFTWIRE_KV_SNAPSHOT_JSON'),
+      isRaftwireError(e, 'RAFTWIRE_KV_RAFTEXAMPLE_SNAPSHOT_JSON'),
     );
     assert.equal(text(sm.get(enc.encode('/a'))), '1');
   });
