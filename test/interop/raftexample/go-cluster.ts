@@ -43,8 +43,21 @@ export interface GoMember {
   readonly peerUrl: string;
   /** Everything it printed so far. */
   log(): string;
+  /** The highest term at which it logged "became leader", or 0. */
+  leaderTerm(): number;
+  /** SIGSTOP: the process freezes (its sockets stay open). */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   /** SIGTERM (raftexample has no clean shutdown), SIGKILL after 5 s; resolves on exit. */
   stop(): Promise<void>;
+}
+
+/** The member that became leader at the highest term so far (undefined before any election). */
+export function goLeader(cluster: GoCluster): GoMember | undefined {
+  let best: GoMember | undefined;
+  for (const m of cluster.members) if (m.leaderTerm() > (best?.leaderTerm() ?? 0)) best = m;
+  return best;
 }
 
 /** A running Go raftexample cluster. */
@@ -88,8 +101,16 @@ function startMember(dir: string, id: number, clusterArg: string, peerUrl: strin
     kvPort,
     peerUrl,
     log: () => output,
+    leaderTerm: () => {
+      let term = 0;
+      for (const m of output.matchAll(/became leader at term (\d+)/g)) term = Math.max(term, Number(m[1]));
+      return term;
+    },
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGCONT'); // a paused process would not act on SIGTERM
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
