@@ -118,12 +118,15 @@ export function createRaftexampleHandler(
     what: string,
     run: (signal: AbortSignal) => Promise<void>,
   ): Promise<void> => {
-    const gone = new AbortController();
+    // One controller per request, aborted by the client going away or by the timeout; the timer
+    // is cleared as soon as the request is answered.
+    const abort = new AbortController();
+    const signal = abort.signal;
     const onClose = (): void => {
-      if (!res.writableEnded) gone.abort();
+      if (!res.writableEnded) abort.abort(new Error('the client closed the connection'));
     };
     res.once('close', onClose);
-    const signal = AbortSignal.any([gone.signal, AbortSignal.timeout(timeoutMs)]);
+    const timer = setTimeout(() => abort.abort(new Error(`no outcome within ${timeoutMs} ms`)), timeoutMs);
     try {
       await run(signal);
       if (!res.destroyed) noContent(res);
@@ -138,6 +141,7 @@ export function createRaftexampleHandler(
         : `not done (${typeof code === 'string' ? code : 'error'})`;
       goError(res, 503, `Failed on ${what}: ${detail}`);
     } finally {
+      clearTimeout(timer);
       res.off('close', onClose);
     }
   };
