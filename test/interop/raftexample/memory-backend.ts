@@ -21,6 +21,10 @@ export class MemoryBackend implements RaftexampleBackend {
   gate: Promise<void> | undefined;
   /** When set, put() and proposeConfChange() reject with it. */
   failWith: Error | undefined;
+  /** Reasons of the put() waits that were aborted. */
+  readonly aborts: unknown[] = [];
+  /** put() calls that reached the gate. */
+  gated = 0;
 
   get(key: Uint8Array): Uint8Array | undefined {
     return this.sm.get(key);
@@ -30,10 +34,18 @@ export class MemoryBackend implements RaftexampleBackend {
     if (this.failWith !== undefined) throw this.failWith;
     const data = encodeKvEntry(key, value);
     if (this.gate !== undefined) {
+      this.gated++;
       await Promise.race([
         this.gate,
         new Promise((_, reject) =>
-          options.signal.addEventListener('abort', () => reject(options.signal.reason), { once: true }),
+          options.signal.addEventListener(
+            'abort',
+            () => {
+              this.aborts.push(options.signal.reason);
+              reject(options.signal.reason);
+            },
+            { once: true },
+          ),
         ),
       ]);
     }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { RaftwireError } from '../../../src/errors/index.js';
 import { encodeConfChange } from '../../../src/raftpb/index.js';
@@ -41,6 +42,24 @@ describe('raftexample HTTP handler', () => {
     assert.equal(r.status, 503);
     assert.equal(r.body.toString(), 'Failed on PUT: the outcome is unknown\n');
     assert.equal(backend.sm.size, 0);
+  });
+
+  it('aborts the wait when the client goes away, and keeps serving', async (t) => {
+    const backend = new MemoryBackend();
+    backend.gate = new Promise<void>(() => {});
+    const srv = await serveHandler(backend);
+    t.after(() => srv.close());
+    const sock = connect(srv.port, '127.0.0.1');
+    await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+    sock.write('PUT /k HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nv');
+    const deadline = Date.now() + 5000;
+    while (backend.gated === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(backend.gated, 1, 'the PUT reached the backend');
+    sock.destroy();
+    while (backend.aborts.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.match(String(backend.aborts[0]), /client closed/);
+    backend.gate = undefined;
+    assert.equal((await rawRequest(srv.port, 'PUT', '/k2', enc.encode('v'))).status, 204);
   });
 
   it('answers 503 with the error code when the backend refuses', async (t) => {
