@@ -414,5 +414,14 @@ class Decoder {
  * Throws {@link RaftexampleGobError} exactly where Go returns an error.
  */
 export function decodeKvEntry(data: Uint8Array): { key: Uint8Array; val: Uint8Array } {
-  return new Decoder(data).decode();
+  try {
+    return new Decoder(data).decode();
+  } catch (e) {
+    if (e instanceof RangeError) {
+      // Values nested thousands deep (a crafted recursive type: a client's PUT cannot produce
+      // one) exhaust the JS stack; Go's growable stacks would decode them. Refuse clearly.
+      throw new RaftexampleGobError(`nesting too deep for this decoder (${e.message})`);
+    }
+    throw e;
+  }
 }

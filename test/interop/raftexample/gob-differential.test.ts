@@ -6,11 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { isRaftwireError } from '../../../src/errors/index.js';
 import { decodeKvEntry } from '../../../src/kv/raftexample/gob-decode.js';
 import { encodeKvEntry } from '../../../src/kv/raftexample/gob-encode.js';
 import { toHex } from '../../support/hex.js';
 import { CodecHarness } from './codec-harness.js';
-import { Gen, mutate, prng, structuredStream } from './gob-gen.js';
+import { definition, Gen, gint, message, mutate, prng, structuredStream } from './gob-gen.js';
 
 const SEED = Number(process.env.RAFTWIRE_FUZZ_SEED ?? Date.now() % 1_000_000);
 
@@ -87,6 +88,30 @@ describe(`raftexample gob codec vs Go (seed ${SEED})`, () => {
     const inputs = Array.from({ length: 4000 }, () => mutate(g, structuredStream(g)));
     const { accepted } = await compare(inputs, 'structured+mutated');
     assert.ok(accepted > 50, `accepted ${accepted}`);
+  });
+
+  it('refuses values nested deeper than its stack, which Go accepts (the documented limit)', async () => {
+    // kv gains a field X of a self-recursive slice type; its value nests `depth` slices.
+    const nested = (depth: number): Uint8Array =>
+      Uint8Array.from([
+        ...definition(66, 'S', { kind: 'slice', elem: 66 }),
+        ...definition(65, 'kv', {
+          kind: 'struct',
+          fields: [
+            ['Key', 6],
+            ['X', 66],
+          ],
+        }),
+        ...message([...gint(65), 2, ...new Array<number>(depth).fill(1), 0, 0]),
+      ]);
+    const [shallow, deep] = await go.gobDecode([nested(500), nested(50_000)]);
+    assert.equal(shallow?.ok, true);
+    assert.equal(deep?.ok, true);
+    assert.equal(ours(nested(500)).ok, true);
+    assert.throws(
+      () => decodeKvEntry(nested(50_000)),
+      (e) => isRaftwireError(e, 'RAFTWIRE_KV_RAFTEXAMPLE_GOB') && /nesting too deep/.test(e.message),
+    );
   });
 
   it('decodes random short byte strings as Go does', async () => {
