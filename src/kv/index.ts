@@ -14,6 +14,7 @@ export type { KvServerOptions, KvServerTlsOptions } from './kv-server.js';
 export { DEFAULT_MAX_VALUE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, KvServer } from './kv-server.js';
 export { KvMetrics } from './metrics.js';
 export { keyBytes, keyString, percentDecode, percentEncode } from './percent.js';
+export * from './raftexample/index.js';
 export type { DecodedSnapshot, SnapshotRecord } from './snapshot-codec.js';
 export { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT_VERSION } from './snapshot-codec.js';
 export type { KvApplyResult, KvListing, KvValue } from './state-machine.js';
