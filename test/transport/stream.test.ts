@@ -46,8 +46,15 @@ function dialRaw(port: number, path = '/raft/stream/message/1') {
 
 describe('stream writer', () => {
   it('attaching a newer connection ends the older one cleanly; messages go to the newest; stop ends it', async () => {
+    // Peer 1 holds its stream dials open without answering: a peer URL nobody listens on would
+    // make the node's own stream readers fail every 100 ms, and each failure deactivates the peer,
+    // so `activePeers() === 1` would hold only between a writer attach and the next failed dial.
+    const peer = await fakePeer((req, res) => {
+      if (req.url!.startsWith('/raft/stream/')) return;
+      req.resume().on('end', () => res.writeHead(204).end());
+    });
     const node = await startNode(2n);
-    node.tr.addPeer(1n, ['http://127.0.0.1:1']);
+    node.tr.addPeer(1n, [peer.url]);
     const port = Number(new URL(node.url).port);
     const first = dialRaw(port);
     await waitFor('first attached', () => first.text().includes('200 OK'));
@@ -62,6 +69,7 @@ describe('stream writer', () => {
     await node.close();
     await withTimeout(second.ended, 2_000, 'second closed by stop');
     assert.ok(second.text().endsWith('0\r\n\r\n'));
+    await peer.close();
   });
 
   it('a connection the peer closed makes the writer non-working: traffic falls back to the pipeline', async () => {
@@ -246,6 +254,9 @@ describe('stream liveness (slow: read deadlines are 5 s)', () => {
       const established = (n: typeof a) =>
         n.logger.lines.filter((l) => l.msg === 'established TCP streaming connection with remote peer')
           .length;
+      // startPair returns once both writers attached on each side; each side's two readers log
+      // their own line right after, so wait for all four before taking the baseline.
+      await waitFor('readers established', () => established(a) >= 4 && established(b) >= 4);
       const before = [established(a), established(b)];
       await new Promise((r) => setTimeout(r, 6_500));
       assert.deepEqual([established(a), established(b)], before);
