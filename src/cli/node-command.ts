@@ -28,6 +28,8 @@ const HELP = `Usage: raftwire node --id N --cluster URL1,URL2,... [--port PORT] 
   --request-timeout MS   time limit of a write or linearizable read (default 5000)
   --max-value-bytes N    largest PUT body (default 1572864)
   --log-level LEVEL      debug, info, warn, error or silent (default info)
+
+The status page is at /-/ on the client port.
 `;
 
 /** A usage error: one line, exit status 2. */
@@ -190,6 +192,9 @@ export async function nodeCommand(args: string[]): Promise<number> {
     return 0;
   }
   const { options, logLevel } = parsed;
+  // Set only by `raftwire cluster` for the members it supervises (src/cluster/).
+  const token = process.env.RAFTWIRE_SUPERVISOR_TOKEN;
+  if (token !== undefined && token !== '') options.supervisorToken = token;
   const logger = createCliLogger(logLevel);
   let node: KvNode;
   try {
