@@ -219,6 +219,7 @@ export async function nodeCommand(args: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info({ reason: why }, 'shutting down');
+      if (options.supervisorToken !== undefined) process.stdin.destroy();
       const hardStop = setTimeout(() => resolve(code === 0 ? 1 : code), 10_000);
       hardStop.unref();
       node.close().then(
@@ -231,6 +232,12 @@ export async function nodeCommand(args: string[]): Promise<number> {
     };
     process.once('SIGINT', () => stop(0, 'SIGINT'));
     process.once('SIGTERM', () => stop(0, 'SIGTERM'));
+    if (options.supervisorToken !== undefined) {
+      // A supervised member's stdin is a pipe from `raftwire cluster`: its end means the
+      // supervisor is gone (even SIGKILLed), and the member must not outlive it.
+      const gone = (): void => stop(0, 'supervisor gone');
+      process.stdin.once('end', gone).once('error', gone).resume();
+    }
     node.replica.once('fatal', (err: Error) => {
       logger.error({ err: describe(err), cause: describe(err.cause) }, 'member stopped');
       console.error(`raftwire node: ${describe(err)}`);

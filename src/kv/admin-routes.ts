@@ -1,6 +1,7 @@
 /** The admin endpoints under /-/: status, health, metrics, members, leader transfer. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatId, parseId } from '../raftpb/index.js';
 import { serveStatusPage } from '../status-page/index.js';
 import { RAFTWIRE_VERSION } from '../version.js';
@@ -187,7 +188,12 @@ export async function handleAdmin(
  * The supervisor-only fault drills: POST /-/supervised/isolate and /-/supervised/heal. 404 on a
  * member not started by `raftwire cluster`, 403 without its token.
  */
-function supervised(ctx: KvContext, path: string, req: IncomingMessage, res: ServerResponse): void {
+async function supervised(
+  ctx: KvContext,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const token = ctx.supervisorToken;
   if (token === undefined) {
     return replyText(res, 404, `${path} exists only on members started by 'raftwire cluster'`);

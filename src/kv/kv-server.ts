@@ -182,7 +182,10 @@ export class KvServer {
     if (url.startsWith('/-/') || status >= 500) return;
     const r = this.ctx.requests;
     if (method === 'GET' || method === 'HEAD') r.reads++;
-    else if ((method === 'PUT' || method === 'DELETE') && (status < 300 || status === 404 || status === 412)) {
+    else if (
+      (method === 'PUT' || method === 'DELETE') &&
+      (status < 300 || status === 404 || status === 412)
+    ) {
       r.writes++;
       r.writeMsTotal += ms;
     }

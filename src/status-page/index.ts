@@ -80,7 +80,11 @@ export function serveStatusPage(path: string, req: IncomingMessage, res: ServerR
     text(404, `no status page asset ${JSON.stringify(name)}`);
     return true;
   }
-  res.writeHead(200, { 'Content-Type': asset.type, 'Content-Length': asset.body.length, ...SECURITY_HEADERS });
+  res.writeHead(200, {
+    'Content-Type': asset.type,
+    'Content-Length': asset.body.length,
+    ...SECURITY_HEADERS,
+  });
   res.end(method === 'HEAD' ? undefined : asset.body);
   return true;
 }
