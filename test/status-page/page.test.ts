@@ -108,7 +108,10 @@ test('the supervisor page: members, leader, applied index, kill the leader and r
   );
   const oldRow = rows.find((x) => x.member === old);
   assert.equal(oldRow?.role, 'down');
-  assert.match(await page.locator(`#members tr[data-member="${old}"]`).textContent(), /stopped \(SIGKILL\)/);
+  assert.match(
+    (await page.locator(`#members tr[data-member="${old}"]`).textContent()) ?? '',
+    /stopped \(SIGKILL\)/,
+  );
   await screenshot(page, '3-leader-killed');
 
   // Writes while it is down, then restart it from the page: it catches up.
@@ -154,7 +157,7 @@ test("a plain member's page: its own view, a dead peer down, no controls; superv
   await waitRows(page, "member 1's view of three members", (r) => r.length === 3 && r.every((x) => x.up));
   assert.equal(await page.locator('body[data-supervised="false"]').count(), 1);
   assert.equal(await page.locator('button').count(), 0, 'no controls on a plain member');
-  assert.match(await page.locator('#scope').textContent(), /as member 1 sees it/);
+  assert.match((await page.locator('#scope').textContent()) ?? '', /as member 1 sees it/);
   await screenshot(page, '5-plain-member');
 
   await cluster.kill(3);

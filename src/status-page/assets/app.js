@@ -317,7 +317,7 @@
         height: 140,
         legend: { show: false },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
-        series: [{}, { label, stroke: color, width: 1.5, fill: `${color}22` }],
+        series: [{}, { label, stroke: color, width: 1.5, fill: `${color}22`, spanGaps: true }],
         axes: [{ size: 30 }, { size: 45 }],
       },
       [[], []],
