@@ -5,7 +5,10 @@
  * (and are refused to other origins; the members' supervisor-only endpoints need its token).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { waitFor } from '../support/wait.js';
 import { ClusterProcess, clusterPorts, freeBasePort, portFree } from './cluster-process.js';
@@ -48,8 +51,25 @@ test('the printed URLs answer; SIGINT stops every member and frees every port; a
   for (const port of clusterPorts(first.basePort, 3))
     assert.ok(await portFree(port), `port ${port} still open`);
 
+  // Another shape on the same directory: one line naming cluster.json.
+  const other3 = await ClusterProcess.spawn({ dataDir: first.dataDir, nodes: 1 });
+  t.after(() => other3.close());
+  assert.equal(await other3.exited, 1);
+  assert.equal(other3.stderr.trim().split('\n').length, 1, other3.stderr);
+  assert.match(
+    other3.stderr,
+    /holds a 3-member cluster on base port \d+ \(.*cluster\.json\): run with --nodes 3/,
+  );
+
+  // A lock left by a supervisor that is gone is stale: taken over, with a note.
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+  writeFileSync(join(first.dataDir, 'supervisor.pid'), `${dead}\n`);
   // A second run on the same directory and ports reuses the data.
   const second = await ClusterProcess.start({ dataDir: first.dataDir, basePort: first.basePort });
+  assert.match(
+    second.stderr,
+    new RegExp(`taking over the stale lock .*supervisor\\.pid \\(pid ${dead} is gone\\)`),
+  );
   t.after(() => second.close());
   for (let k = 0; k < 10; k++) {
     const r = await fetch(`${second.memberUrl((k % 3) + 1)}/k${k}`, { signal: AbortSignal.timeout(20_000) });
@@ -170,6 +190,34 @@ test('the controls: kill, restart, isolate and heal, transfer leadership; refuse
       return r?.status === 200 && (await r.text()) === 'yes';
     },
     { timeoutMs: 60_000, intervalMs: 200, describe },
+  );
+
+  // A member that dies on its own is reported, shown as exited, and can be started again.
+  const pid = (await c.status()).members[victim - 1]?.process.pid as number;
+  process.kill(pid, 'SIGKILL');
+  await waitFor(
+    'the supervisor to report the exit',
+    () => /member \d exited unexpectedly \(SIGKILL\)/.test(c.stderr),
+    {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      describe,
+    },
+  );
+  assert.match(
+    c.stderr,
+    new RegExp(`member ${victim} exited unexpectedly \\(SIGKILL\\); restart it from ${c.url}/-/`),
+  );
+  assert.equal((await c.status()).members[victim - 1]?.process.state, 'exited');
+  assert.equal((await control(victim, 'restart')).status, 200);
+  await waitFor(
+    `member ${victim} to answer again`,
+    async () => (await c.status()).members[victim - 1]?.status !== null,
+    {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      describe,
+    },
   );
   assert.equal((await control(4, 'kill')).status, 404);
   assert.equal((await control(1, 'explode')).status, 404);
