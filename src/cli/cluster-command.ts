@@ -23,6 +23,10 @@ A second run on the same --data-dir reuses the data.
                          (default ${DEFAULT_DATA_DIR})
   --base-port PORT       the status page's port; member i serves clients on PORT+10*i and peers
                          on PORT+10*i+1 (default ${DEFAULT_BASE_PORT})
+  --snapshot-count N     members snapshot every N applied entries (default 1000, low enough
+                         for a restarted member to catch up by snapshot in a demo)
+  --snapshot-catch-up-entries N
+                         entries a snapshot keeps for slow followers (default 100)
   --startup-timeout MS   how long to wait for a leader (default 60000)
   --stop-timeout MS      how long a member may take to stop before SIGKILL (default 10000)
 `;
@@ -42,6 +46,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
   let dataDir: string;
   let startupTimeoutMs: number;
   let stopTimeoutMs: number;
+  let memberArgs: string[];
   try {
     const { values } = parseArgs({
       args,
@@ -53,6 +58,8 @@ export async function clusterCommand(args: string[]): Promise<number> {
         'base-port': { type: 'string' },
         'startup-timeout': { type: 'string' },
         'stop-timeout': { type: 'string' },
+        'snapshot-count': { type: 'string' },
+        'snapshot-catch-up-entries': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -65,6 +72,12 @@ export async function clusterCommand(args: string[]): Promise<number> {
     dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
     startupTimeoutMs = int('startup-timeout', values['startup-timeout'], 60_000);
     stopTimeoutMs = int('stop-timeout', values['stop-timeout'], 10_000);
+    memberArgs = [
+      '--snapshot-count',
+      String(Math.max(1, int('snapshot-count', values['snapshot-count'], 1000))),
+      '--snapshot-catch-up-entries',
+      String(Math.max(1, int('snapshot-catch-up-entries', values['snapshot-catch-up-entries'], 100))),
+    ];
   } catch (err) {
     console.error(`raftwire cluster: ${(err as Error).message.split('\n')[0]}`);
     return 2;
@@ -76,7 +89,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
   });
   let sup: Supervisor;
   try {
-    sup = await Supervisor.start({ nodes, basePort, dataDir, stopTimeoutMs });
+    sup = await Supervisor.start({ nodes, basePort, dataDir, stopTimeoutMs, memberArgs });
   } catch (err) {
     console.error(`raftwire cluster: ${oneLine(err)}`);
     return err instanceof ClusterError && err.code === 'RAFTWIRE_CLUSTER_INVALID_OPTIONS' ? 2 : 1;

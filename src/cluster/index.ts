@@ -22,3 +22,4 @@ export {
   Supervisor,
   type SupervisorOptions,
 } from './supervisor.js';
+export { MAX_LOAD_RATE, type WriteLoadStatus } from './write-load.js';

@@ -1,7 +1,8 @@
 /**
  * The supervisor's HTTP server (loopback only): the status page at /-/, GET /-/status (every
  * member's process state and own status), and the fault controls,
- * POST /-/cluster/members/<index>/<action>. Controls accept only same-origin JSON requests whose
+ * POST /-/cluster/members/<index>/<action>, and the client load, POST /-/cluster/load {"rate"}.
+ * Controls accept only same-origin JSON requests whose
  * Host is the loopback address they were sent to, so another web page cannot drive them.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -32,20 +33,47 @@ function sameOrigin(req: IncomingMessage, port: number): boolean {
   return origin === undefined || origin === `http://${host}`;
 }
 
-/** Drains a small request body (controls take no parameters); false when it is too large. */
-function drain(req: IncomingMessage): Promise<boolean> {
+/** Reads a small request body; undefined when it is too large or broken. */
+function readSmall(req: IncomingMessage): Promise<string | undefined> {
   return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > BODY_LIMIT) {
         req.destroy();
-        resolve(false);
-      }
+        resolve(undefined);
+      } else chunks.push(c);
     });
-    req.on('end', () => resolve(true));
-    req.on('error', () => resolve(false));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(undefined));
   });
+}
+
+/** Checks a control request (POST, same origin, JSON object); answers it and returns undefined when not. */
+async function controlBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+): Promise<object | undefined> {
+  const refuse = (status: number, line: string, headers: Record<string, string> = {}): undefined => {
+    text(res, status, line, headers);
+    return undefined;
+  };
+  if (req.method !== 'POST') return refuse(405, 'controls take POST', { Allow: 'POST' });
+  if (!sameOrigin(req, port)) return refuse(403, 'controls are for the supervisor page on loopback only');
+  if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+    return refuse(415, 'controls take Content-Type: application/json');
+  }
+  const body = await readSmall(req);
+  if (body === undefined) return refuse(413, `control bodies are limited to ${BODY_LIMIT} bytes`);
+  try {
+    const v: unknown = JSON.parse(body === '' ? '{}' : body);
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v;
+  } catch {
+    // refused below
+  }
+  return refuse(400, 'the body must be a JSON object');
 }
 
 async function handle(
@@ -74,14 +102,14 @@ async function handle(
   }
   const control = CONTROL.exec(path);
   if (control !== null) {
-    if (method !== 'POST') return text(res, 405, 'controls take POST', { Allow: 'POST' });
-    if (!sameOrigin(req, port))
-      return text(res, 403, 'controls are for the supervisor page on loopback only');
-    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
-      return text(res, 415, 'controls take Content-Type: application/json');
-    }
-    if (!(await drain(req))) return text(res, 413, `control bodies are limited to ${BODY_LIMIT} bytes`);
+    if ((await controlBody(req, res, port)) === undefined) return;
     const r = await sup.control(Number(control[1]), control[2] ?? '');
+    return text(res, r.status, r.text);
+  }
+  if (path === '/-/cluster/load') {
+    const body = (await controlBody(req, res, port)) as { rate?: unknown } | undefined;
+    if (body === undefined) return;
+    const r = sup.setLoad(typeof body.rate === 'number' ? body.rate : Number.NaN);
     return text(res, r.status, r.text);
   }
   text(res, 404, `nothing at ${path} (the status page is at /-/)`);

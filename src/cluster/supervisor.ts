@@ -14,6 +14,7 @@ import { ClusterError, ClusterErrorCode } from './errors.js';
 import { type ClusterLayout, clusterLayout } from './layout.js';
 import { MemberProcess, type ProcessStatus } from './member-process.js';
 import { createSupervisorServer } from './supervisor-server.js';
+import { WriteLoad, type WriteLoadStatus } from './write-load.js';
 
 /** Options of Supervisor.start. */
 export interface SupervisorOptions {
@@ -54,6 +55,8 @@ export interface ClusterStatus {
     startedAt: string;
     version: string;
   };
+  /** The page's client load (docs/cluster.md#controls). */
+  load: WriteLoadStatus;
   members: SupervisedMemberStatus[];
 }
 
@@ -85,6 +88,10 @@ export class Supervisor {
   private server: Server | undefined;
   private closing: Promise<{ killed: number[] }> | undefined;
   private readonly report: (line: string) => void;
+  /** The client load the page can switch on. */
+  readonly load = new WriteLoad(() =>
+    this.members.filter((m) => m.status().state === 'running').map((m) => m.layout.clientUrl),
+  );
 
   private constructor(layout: ClusterLayout, options: SupervisorOptions) {
     this.layout = layout;
@@ -183,6 +190,7 @@ export class Supervisor {
         startedAt: this.startedAt,
         version: RAFTWIRE_VERSION,
       },
+      load: this.load.status(),
       members,
     };
   }
@@ -219,6 +227,17 @@ export class Supervisor {
       }
       await sleep(LEADER_POLL_MS);
     }
+  }
+
+  /** Sets the client load's rate (writes/s and as many reads; 0 stops it). */
+  setLoad(rate: number): ControlResult {
+    if (this.closing !== undefined) return { status: 503, text: 'the cluster is shutting down' };
+    try {
+      this.load.setRate(rate);
+    } catch (err) {
+      return { status: 400, text: (err as Error).message };
+    }
+    return { status: 200, text: rate === 0 ? 'load off' : `load: ${rate} writes/s and ${rate} reads/s` };
   }
 
   /** Runs one control on member `index` (1-based). */
@@ -310,6 +329,7 @@ export class Supervisor {
    */
   close(): Promise<{ killed: number[] }> {
     this.closing ??= (async () => {
+      this.load.stop();
       const results = await Promise.all(this.members.map((m) => m.stop('stop')));
       const server = this.server;
       if (server !== undefined) {

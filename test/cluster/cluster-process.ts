@@ -100,7 +100,7 @@ export class ClusterProcess {
 
   /** Spawns it and waits until it printed the status page's URL (a leader was elected). */
   static async start(
-    options: { nodes?: number; dataDir?: string; basePort?: number } = {},
+    options: { nodes?: number; dataDir?: string; basePort?: number; args?: string[] } = {},
   ): Promise<ClusterProcess> {
     const c = await ClusterProcess.spawn(options);
     try {
@@ -138,6 +138,7 @@ export class ClusterProcess {
 
   /** The supervisor's GET /-/status. */
   async status(): Promise<{
+    load: { rate: number; writesOk: number; writesFailed: number; readsOk: number };
     members: {
       index: number;
       process: { state: string; pid: number | null };

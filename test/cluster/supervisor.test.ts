@@ -101,8 +101,10 @@ test('a port in use: one line naming it, nothing left running', async (t) => {
   for (const port of clusterPorts(base, 3).filter((p) => p !== base + 21)) assert.ok(await portFree(port));
 });
 
-test('the controls: kill, restart, isolate and heal, transfer leadership; refused cross-origin', async (t) => {
-  const c = await ClusterProcess.start();
+test('the controls: kill, restart (catching up by snapshot), isolate and heal, transfer leadership, load; refused cross-origin', async (t) => {
+  const c = await ClusterProcess.start({
+    args: ['--snapshot-count', '50', '--snapshot-catch-up-entries', '10'],
+  });
   t.after(() => c.close());
   const control = async (i: number, action: string, headers: Record<string, string> = {}) => {
     const r = await fetch(`${c.url}/-/cluster/members/${i}/${action}`, {
@@ -181,6 +183,33 @@ test('the controls: kill, restart, isolate and heal, transfer leadership; refuse
   assert.equal((await control(victim, 'stop')).status, 409);
   const live = [1, 2, 3].find((i) => i !== victim) as number;
   assert.equal(await put(c.memberUrl(live), 'while-down', 'yes'), 204);
+  // The page's client load: 100 writes/s (and reads) over the live members, then off. Enough
+  // entries for the leader to snapshot and compact past what the stopped member has.
+  const load = async (rate: number) => {
+    const r = await fetch(`${c.url}/-/cluster/load`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ rate }),
+    });
+    return { status: r.status, text: await r.text() };
+  };
+  assert.equal((await load(-1)).status, 400);
+  assert.equal((await load(100)).status, 200);
+  await waitFor('150 load writes', async () => (await c.status()).load.writesOk >= 150, {
+    timeoutMs: 60_000,
+    intervalMs: 250,
+    describe,
+  });
+  assert.equal((await load(0)).status, 200);
+  const loaded = await c.status();
+  assert.equal(loaded.load.rate, 0);
+  assert.ok(loaded.load.readsOk > 0, JSON.stringify(loaded.load));
+  const writes = loaded.members.reduce(
+    (n, m) => n + Number((m.status?.requests as { writes?: number })?.writes ?? 0),
+    0,
+  );
+  assert.ok(writes >= 150, `the members counted ${writes} writes`);
+
   const restarted = await control(victim, 'restart');
   assert.equal(restarted.status, 200, restarted.text);
   await waitFor(
@@ -190,6 +219,15 @@ test('the controls: kill, restart, isolate and heal, transfer leadership; refuse
       return r?.status === 200 && (await r.text()) === 'yes';
     },
     { timeoutMs: 60_000, intervalMs: 200, describe },
+  );
+  // It caught up by snapshot: the log it missed was compacted away.
+  await waitFor(
+    'a snapshot sent to the restarted member',
+    async () =>
+      (await c.status()).members.some(
+        (m) => Number((m.status?.snapshotSends as { sent?: number } | undefined)?.sent ?? 0) >= 1,
+      ),
+    { timeoutMs: 30_000, intervalMs: 200, describe },
   );
 
   // A member that dies on its own is reported, shown as exited, and can be started again.

@@ -52,6 +52,7 @@
     if (s.supervisor) {
       return {
         supervised: true,
+        load: s.load,
         scope: `local cluster of ${s.members.length} (supervisor pid ${s.supervisor.pid}, data in ${s.supervisor.dataDir})`,
         members: s.members.map((m) => {
           const running = m.process.state === 'running';
@@ -178,6 +179,44 @@
       out.push(b('restart', 'start', 'start it again on its data'));
     }
     return el('td', {}, ...out);
+  }
+
+  async function setLoad(rate) {
+    const msg = $('message');
+    try {
+      const r = await fetch('/-/cluster/load', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ rate }),
+      });
+      msg.className = r.ok ? 'muted' : 'error';
+      msg.textContent = (await r.text()).trim();
+    } catch (e) {
+      msg.className = 'error';
+      msg.textContent = `load: ${e}`;
+    }
+    void poll();
+  }
+
+  function renderLoad(v) {
+    const box = $('load');
+    box.hidden = !v.supervised || !v.load;
+    if (box.hidden) return;
+    if (box.childElementCount === 0) {
+      const b = (rate, label) => el('button', { 'data-load': rate, onclick: () => setLoad(rate) }, label);
+      box.append(
+        'client load: ',
+        b(0, 'off'),
+        b(20, '20 writes/s'),
+        b(200, '200 writes/s'),
+        ' ',
+        el('span', { id: 'load-status', class: 'muted' }),
+      );
+    }
+    const l = v.load;
+    box.dataset.rate = String(l.rate);
+    $('load-status').textContent =
+      `${l.rate === 0 ? 'off' : `${l.rate} writes/s + ${l.rate} reads/s`} · ${l.writesOk} writes ok, ${l.writesFailed} failed · ${l.readsOk} reads ok, ${l.readsFailed} failed${l.skipped > 0 ? ` · ${l.skipped} skipped (64 in flight)` : ''}`;
   }
 
   function renderSummary(v, leader) {
@@ -373,6 +412,7 @@
       $('scope').textContent = v.scope;
       const leader = leaderOf(v);
       renderSummary(v, leader);
+      renderLoad(v);
       renderMembers(v, leader);
       renderProgress(v, leader);
       renderLinks(v);
