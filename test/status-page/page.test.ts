@@ -126,6 +126,24 @@ test('the supervisor page: members, leader, applied index, kill the leader and r
   assert.equal(rows.find((x) => x.member === old)?.role, 'follower');
   await screenshot(page, '4-restarted-caught-up');
 
+  // The page's client load makes the charts move; then off again.
+  await page.click('button[data-load="200"]');
+  await waitFor(
+    'the load to run',
+    async () => {
+      const rate = await page.locator('#load').getAttribute('data-rate');
+      const ok = /(\d+) writes ok/.exec((await page.locator('#load-status').textContent()) ?? '');
+      return rate === '200' && ok !== null && Number(ok[1]) >= 100;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  await screenshot(page, '5-client-load');
+  await page.click('button[data-load="0"]');
+  await waitFor('the load off', async () => (await page.locator('#load').getAttribute('data-rate')) === '0', {
+    timeoutMs: 30_000,
+    intervalMs: 250,
+  });
+
   // The page asked nothing of anyone but the supervisor that served it.
   const origins = new Set(b.requests.map((u) => new URL(u).origin));
   assert.deepEqual([...origins], [cluster.url], b.requests.join('\n'));
@@ -158,11 +176,11 @@ test("a plain member's page: its own view, a dead peer down, no controls; superv
   assert.equal(await page.locator('body[data-supervised="false"]').count(), 1);
   assert.equal(await page.locator('button').count(), 0, 'no controls on a plain member');
   assert.match((await page.locator('#scope').textContent()) ?? '', /as member 1 sees it/);
-  await screenshot(page, '5-plain-member');
+  await screenshot(page, '6-plain-member');
 
   await cluster.kill(3);
   await waitRows(page, 'member 3 down', (r) => r.find((x) => x.member === '3')?.up === false);
-  await screenshot(page, '6-plain-member-peer-down');
+  await screenshot(page, '7-plain-member-peer-down');
   assert.equal(await page.locator('button').count(), 0);
   const origins = new Set(b.requests.map((u) => new URL(u).origin));
   assert.deepEqual([...origins], [base], b.requests.join('\n'));
