@@ -263,6 +263,7 @@ export class Supervisor {
     if (action === 'restart') {
       if (state === 'stopping') return { status: 409, text: `member ${i} is stopping` };
       const { killed } = await m.stop();
+      if (this.closing !== undefined) return { status: 503, text: 'the cluster is shutting down' };
       m.start();
       return {
         status: 200,
