@@ -247,8 +247,9 @@ function ms(name: string, text: string | undefined, fallback: number): number {
 }
 
 function describe(base: string, err: unknown): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string } };
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError') return `${base} did not answer in time`;
   if (e?.cause?.code !== undefined) return `cannot reach ${base}: ${e.cause.code}`;
+  if (e?.cause?.message !== undefined) return `cannot reach ${base}: ${e.cause.message}`;
   return String(e?.message ?? err).split('\n')[0] ?? 'failed';
 }
