@@ -4,6 +4,7 @@
 #   - test/interop/**            (Go harnesses, etcd, raftexample)
 #   - *.slow.test.ts             (the 1 GiB snapshot transfer)
 #   - test files importing node:child_process or ./child.js (crash and lock fixtures, openssl, du)
+#   - test files importing cluster-process.js (`raftwire cluster` processes, headless Chromium)
 # Pass file-name fragments to narrow it further: npm run test:unit -- raft/ wal
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ npm run --silent build
 mapfile -t sources < <(find test -name '*.test.ts' -not -path 'test/interop/*' -not -name '*.slow.test.ts' | sort)
 files=()
 for src in "${sources[@]}"; do
-  if grep -qE "from 'node:child_process'|from '\./child\.js'" "$src"; then continue; fi
+  if grep -qE "from 'node:child_process'|from '\./child\.js'|/cluster-process\.js'" "$src"; then continue; fi
   files+=("dist/${src%.ts}.js")
 done
 if [ $# -gt 0 ]; then

@@ -3,18 +3,24 @@
 import { parseArgs } from 'node:util';
 import { ETCD_WIRE_VERSION, RAFTWIRE_VERSION } from '../version.js';
 import { checkHistoryCommand } from './check-history-command.js';
+import { clusterCommand } from './cluster-command.js';
 import { nodeCommand } from './node-command.js';
+import { statusCommand } from './status-command.js';
 
 const USAGE = `raftwire ${RAFTWIRE_VERSION} — etcd's raft stack in TypeScript (speaks etcd ${ETCD_WIRE_VERSION}'s peer wire)
 
 Usage: raftwire <command> [options]
 
 Commands:
-  version     print the version
-  help        print this help
+  cluster         a local cluster (3 members by default) with a live status page; what
+                  'npm start' runs (docs/cluster.md)
+  node            one key-value member (docs/kv.md)
+  status <url>    the cluster as a terminal table, from a member's or the cluster's URL (--watch)
+  check-history   check a recorded history for linearizability (docs/testing.md)
+  version         print the version
+  help            print this help
 
-Coming with the key-value service: 'raftwire cluster' (a local 3-node cluster with a live
-status page) and 'raftwire node' (one member).
+'raftwire <command> --help' describes a command's options.
 `;
 
 type Command = (args: string[]) => number | Promise<number>;
@@ -26,6 +32,8 @@ const commands: Record<string, Command> = {
   },
   'check-history': checkHistoryCommand,
   node: nodeCommand,
+  cluster: clusterCommand,
+  status: statusCommand,
   help: () => {
     console.log(USAGE);
     return 0;

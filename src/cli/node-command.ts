@@ -28,6 +28,8 @@ const HELP = `Usage: raftwire node --id N --cluster URL1,URL2,... [--port PORT] 
   --request-timeout MS   time limit of a write or linearizable read (default 5000)
   --max-value-bytes N    largest PUT body (default 1572864)
   --log-level LEVEL      debug, info, warn, error or silent (default info)
+
+The status page is at /-/ on the client port.
 `;
 
 /** A usage error: one line, exit status 2. */
@@ -190,6 +192,9 @@ export async function nodeCommand(args: string[]): Promise<number> {
     return 0;
   }
   const { options, logLevel } = parsed;
+  // Set only by `raftwire cluster` for the members it supervises (src/cluster/).
+  const token = process.env.RAFTWIRE_SUPERVISOR_TOKEN;
+  if (token !== undefined && token !== '') options.supervisorToken = token;
   const logger = createCliLogger(logLevel);
   let node: KvNode;
   try {
@@ -214,6 +219,7 @@ export async function nodeCommand(args: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info({ reason: why }, 'shutting down');
+      if (options.supervisorToken !== undefined) process.stdin.destroy();
       const hardStop = setTimeout(() => resolve(code === 0 ? 1 : code), 10_000);
       hardStop.unref();
       node.close().then(
@@ -226,6 +232,12 @@ export async function nodeCommand(args: string[]): Promise<number> {
     };
     process.once('SIGINT', () => stop(0, 'SIGINT'));
     process.once('SIGTERM', () => stop(0, 'SIGTERM'));
+    if (options.supervisorToken !== undefined) {
+      // A supervised member's stdin is a pipe from `raftwire cluster`: its end means the
+      // supervisor is gone (even SIGKILLed), and the member must not outlive it.
+      const gone = (): void => stop(0, 'supervisor gone');
+      process.stdin.once('end', gone).once('error', gone).resume();
+    }
     node.replica.once('fatal', (err: Error) => {
       logger.error({ err: describe(err), cause: describe(err.cause) }, 'member stopped');
       console.error(`raftwire node: ${describe(err)}`);

@@ -1,6 +1,9 @@
 /** The admin endpoints under /-/: status, health, metrics, members, leader transfer. */
+
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatId, parseId } from '../raftpb/index.js';
+import { serveStatusPage } from '../status-page/index.js';
 import { RAFTWIRE_VERSION } from '../version.js';
 import type { KvContext } from './context.js';
 import { readBody, reasonOf, replyJson, replyText } from './http-util.js';
@@ -94,6 +97,8 @@ export async function handleAdmin(
         ...(statusJson(ctx.host.status()) as object),
         clientUrl: ctx.clientUrl ?? null,
         version: RAFTWIRE_VERSION,
+        requests: { ...ctx.requests, writeMsTotal: Math.round(ctx.requests.writeMsTotal * 1000) / 1000 },
+        supervised: ctx.supervisorToken !== undefined,
       });
     case '/-/health': {
       if (!read) return methodNotAllowed(res, 'GET, HEAD');
@@ -162,6 +167,8 @@ export async function handleAdmin(
       return void res.end();
     }
   }
+  if (serveStatusPage(path, req, res)) return;
+  if (path.startsWith('/-/supervised/')) return supervised(ctx, path, req, res);
   if (path.startsWith('/-/members/')) {
     if (method !== 'DELETE') return methodNotAllowed(res, 'DELETE');
     const id = idOf(path.slice('/-/members/'.length));
@@ -175,6 +182,37 @@ export async function handleAdmin(
     return void res.end();
   }
   replyText(res, 400, `no admin endpoint ${path}; keys may not start with "-/" (reserved)`);
+}
+
+/**
+ * The supervisor-only fault drills: POST /-/supervised/isolate and /-/supervised/heal. 404 on a
+ * member not started by `raftwire cluster`, 403 without its token.
+ */
+async function supervised(
+  ctx: KvContext,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const token = ctx.supervisorToken;
+  if (token === undefined) {
+    return replyText(res, 404, `${path} exists only on members started by 'raftwire cluster'`);
+  }
+  const given = Buffer.from(req.headers.authorization ?? '');
+  const wanted = Buffer.from(`Bearer ${token}`);
+  if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
+    return replyText(res, 403, `${path} is for this member's supervisor only`);
+  }
+  if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
+  const action = path.slice('/-/supervised/'.length);
+  if (action !== 'isolate' && action !== 'heal') {
+    return replyText(res, 404, `no supervised endpoint ${path} (isolate, heal)`);
+  }
+  const run = action === 'isolate' ? ctx.host.isolate : ctx.host.heal;
+  if (run === undefined) return replyText(res, 501, `this member's host cannot ${action}`);
+  run.call(ctx.host);
+  res.writeHead(204);
+  res.end();
 }
 
 function validUrl(u: string): boolean {

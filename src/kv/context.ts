@@ -12,4 +12,18 @@ export interface KvContext {
   logger: Logger;
   requestTimeoutMs: number;
   clientUrl: string | undefined;
+  /** Enables the supervisor-only endpoints (/-/supervised/*) for requests bearing it. */
+  supervisorToken: string | undefined;
+  /** Client requests answered since start (the status page's throughput and latency charts). */
+  requests: RequestStats;
+}
+
+/** Answered client requests since start, as /-/status reports them under "requests". */
+export interface RequestStats {
+  /** Key reads answered (GET/HEAD of a key or a listing, any status but 5xx). */
+  reads: number;
+  /** Writes answered 2xx, 404 or 412 (PUT/DELETE that went through raft). */
+  writes: number;
+  /** Sum of those writes' latencies in ms (Δ/Δwrites is the mean commit latency). */
+  writeMsTotal: number;
 }

@@ -35,6 +35,10 @@ export interface KvHost {
   removeMember(id: bigint, options?: { signal?: AbortSignal }): Promise<void>;
   transferLeadership(to: bigint, options?: { signal?: AbortSignal }): Promise<void>;
   status(): KvHostStatus;
+  /** Fault drill: cut this member off from its peers (the supervisor's isolate control). */
+  isolate?(): void;
+  /** Undoes isolate. */
+  heal?(): void;
   on(event: 'leader', listener: (e: { leader: bigint | undefined; term: number }) => void): unknown;
   off(event: 'leader', listener: (e: { leader: bigint | undefined; term: number }) => void): unknown;
 }

@@ -23,6 +23,8 @@ export interface KvNodeOptions
   maxValueBytes?: number;
   /** Time limit of a write or linearizable read in ms (default 5000). */
   requestTimeoutMs?: number;
+  /** Enables the supervisor-only endpoints (see KvServerOptions.supervisorToken). */
+  supervisorToken?: string;
   logger?: Logger;
   registry?: Registry;
 }
@@ -46,6 +48,7 @@ export class KvNode {
       clientTls,
       maxValueBytes,
       requestTimeoutMs,
+      supervisorToken,
       logger = noopLogger,
       registry = new Registry(),
       ...replicaOptions
@@ -67,6 +70,7 @@ export class KvNode {
       ...(clientTls === undefined ? {} : { tls: clientTls }),
       ...(maxValueBytes === undefined ? {} : { maxValueBytes }),
       ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+      ...(supervisorToken === undefined ? {} : { supervisorToken }),
     });
     try {
       await server.listen(clientPort, clientHost);

@@ -49,6 +49,12 @@ export interface KvServerOptions {
   /** The advertised client URL (shown in /-/status). */
   clientUrl?: string;
   tls?: KvServerTlsOptions;
+  /**
+   * Set only by `raftwire cluster` (through RAFTWIRE_SUPERVISOR_TOKEN): enables the fault-drill
+   * endpoints under /-/supervised/ for requests that present it (`Authorization: Bearer <token>`).
+   * Without it those endpoints answer 404.
+   */
+  supervisorToken?: string;
 }
 
 /** Default largest PUT body: 1.5 MiB, etcd's --max-request-bytes default. */
@@ -82,6 +88,8 @@ export class KvServer {
       logger: options.logger ?? noopLogger,
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       clientUrl: options.clientUrl,
+      supervisorToken: options.supervisorToken,
+      requests: { reads: 0, writes: 0, writeMsTotal: 0 },
     };
     this.maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
     this.lastLeader = options.host.status().leader;
@@ -152,7 +160,9 @@ export class KvServer {
         if (this.requestCounters.size < 256) this.requestCounters.set(key, counter);
       }
       counter.inc();
-      this.metrics.httpSeconds.observe({ method }, (performance.now() - started) / 1000);
+      const ms = performance.now() - started;
+      this.metrics.httpSeconds.observe({ method }, ms / 1000);
+      this.count(method, req.url ?? '', res.statusCode, ms);
     });
     this.route(req, res)
       .then(() => {
@@ -165,6 +175,20 @@ export class KvServer {
         if (!res.headersSent) replyText(res, 500, `internal error: ${reasonOf(err)}`);
         else res.destroy();
       });
+  }
+
+  /** Counts an answered key request for /-/status's "requests". */
+  private count(method: string, url: string, status: number, ms: number): void {
+    if (url.startsWith('/-/') || status >= 500) return;
+    const r = this.ctx.requests;
+    if (method === 'GET' || method === 'HEAD') r.reads++;
+    else if (
+      (method === 'PUT' || method === 'DELETE') &&
+      (status < 300 || status === 404 || status === 412)
+    ) {
+      r.writes++;
+      r.writeMsTotal += ms;
+    }
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {

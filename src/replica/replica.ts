@@ -102,6 +102,7 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
   #fatal: ReplicaError | undefined;
   #confState: ConfState;
   #snapshotIndex: number;
+  readonly #snapshotSends = { inFlight: 0, sent: 0, failed: 0 };
   #seq = 0;
   #lead = 0n;
   #leaderSince: string | null = null;
@@ -434,13 +435,19 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       return;
     }
     if (this.#state !== 'running') return;
+    const sends = this.#snapshotSends;
+    sends.inFlight++;
     try {
       await this.#transport.sendSnapshot({ message: m, body: createReadStream(path), dbSize: size });
+      sends.sent++;
     } catch (e) {
+      sends.failed++;
       // A transfer that started was already reported to raft; one refused before it started
       // (not a peer any more, transport stopping) was not. raft ignores a second report.
       this.#logger.warn({ to: formatId(m.to), index, error: String(e) }, 'snapshot send failed');
       if (this.#state === 'running') this.#node.reportSnapshot(m.to, SnapshotStatus.SnapshotFailure);
+    } finally {
+      sends.inFlight--;
     }
   }
 
@@ -574,6 +581,20 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     return t.p.promise;
   }
 
+  /**
+   * Fault drill: cuts this member off from its peers (the transport's etcd-style pause: outgoing
+   * messages dropped silently, incoming stream messages ignored) until `heal`. Nothing is closed;
+   * `status().isolated` says it. What `raftwire cluster`'s isolate control runs. No-op when closed.
+   */
+  isolate(): void {
+    if (this.#state === 'running') this.#transport.pause();
+  }
+
+  /** Undoes `isolate`. */
+  heal(): void {
+    this.#transport?.resume();
+  }
+
   /** The member's current state: raft's, the applied membership, leader-only progress, peer links. */
   status(): ReplicaStatus {
     const running = this.#state === 'running';
@@ -588,6 +609,8 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       applied: this.#apply.applied,
       snapshotIndex: this.#snapshotIndex,
       running,
+      isolated: this.#transport?.paused ?? false,
+      snapshotSends: this.#snapshotSends,
     });
   }
 

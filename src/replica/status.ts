@@ -22,6 +22,8 @@ export interface StatusInput {
   applied: number;
   snapshotIndex: number;
   running: boolean;
+  isolated: boolean;
+  snapshotSends: { inFlight: number; sent: number; failed: number };
 }
 
 /** The status of a replica (progress only on the leader). */
@@ -72,5 +74,7 @@ export function buildStatus(x: StatusInput): ReplicaStatus {
     members: x.members,
     progress,
     peers,
+    isolated: x.isolated,
+    snapshotSends: { ...x.snapshotSends },
   };
 }

@@ -127,6 +127,10 @@ export interface ReplicaStatus {
   /** Leader only, else []. */
   progress: ProgressStatus[];
   peers: PeerLinkStatus[];
+  /** True while the peer transport is paused (`Replica.isolate`). */
+  isolated: boolean;
+  /** Snapshots this member sent to followers since start: in progress, done, failed. */
+  snapshotSends: { inFlight: number; sent: number; failed: number };
 }
 
 /** The events a Replica emits. */

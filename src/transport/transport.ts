@@ -118,6 +118,7 @@ export class Transport extends EventEmitter<TransportEvents> {
   private readonly queueSource = { queueDepths: () => this.queueDepths() };
   private started = false;
   private stopped = false;
+  private isPaused = false;
 
   /**
    * Builds a transport that is not running yet (no socket, timer or peer until `start()` and
@@ -228,7 +229,9 @@ export class Transport extends EventEmitter<TransportEvents> {
     const parsed = parsePeerUrls(urls);
     const hex = id.toString(16);
     const follower = this.leaderStats?.follower(hex);
-    this.peers.set(id, new Peer(this.ctx, id, parsed, follower));
+    const peer = new Peer(this.ctx, id, parsed, follower);
+    if (this.isPaused) peer.pause();
+    this.peers.set(id, peer);
     this.prober.add(id, parsed);
     this.logger.info({ 'remote-peer-id': hex, 'remote-peer-urls': parsed }, 'added remote peer');
   }
@@ -288,7 +291,9 @@ export class Transport extends EventEmitter<TransportEvents> {
   private learnRemote(id: bigint, urls: string[]): void {
     if (!this.running || this.peers.has(id) || this.remotes.has(id)) return;
     const parsed = parsePeerUrls(urls);
-    this.remotes.set(id, new Remote(this.ctx, id, parsed));
+    const remote = new Remote(this.ctx, id, parsed);
+    if (this.isPaused) remote.pause();
+    this.remotes.set(id, remote);
     this.logger.info(
       { 'remote-peer-id': id.toString(16), 'remote-peer-urls': parsed },
       'added new remote peer',
@@ -362,6 +367,31 @@ export class Transport extends EventEmitter<TransportEvents> {
       throw err;
     }
     return peer.sendSnapshot(m);
+  }
+
+  /**
+   * etcd's Transport.Pause: cuts this member off from every peer and remote (also those added
+   * later) without closing anything. Outgoing messages are dropped silently (no drop counter, no
+   * reportUnreachable), incoming stream messages are ignored, pipelines stop; requests the peer
+   * server answers (pipeline, snapshots) are still processed, and snapshots are still sent, as in
+   * etcd. For fault drills (`raftwire cluster`'s isolate control) and tests. Any state.
+   */
+  pause(): void {
+    this.isPaused = true;
+    for (const p of this.peers.values()) p.pause();
+    for (const r of this.remotes.values()) r.pause();
+  }
+
+  /** etcd's Transport.Resume: undoes `pause`. Any state. */
+  resume(): void {
+    this.isPaused = false;
+    for (const p of this.peers.values()) p.resume();
+    for (const r of this.remotes.values()) r.resume();
+  }
+
+  /** True between `pause` and `resume`. */
+  get paused(): boolean {
+    return this.isPaused;
   }
 
   /** When the peer last became active, or undefined while it is inactive or unknown. Any state. */

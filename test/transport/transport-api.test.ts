@@ -41,6 +41,33 @@ describe('transport API', () => {
     await b.close();
   });
 
+  it('pause() cuts every peer, also one added while paused; resume() restores them', async (t) => {
+    const [a, b] = await startPair();
+    t.after(async () => {
+      await a.close();
+      await b.close();
+    });
+    a.tr.pause();
+    assert.equal(a.tr.paused, true);
+    a.tr.send([hb(2n, 1n, 1)]);
+    // A peer added while paused starts paused.
+    a.tr.removePeer(2n);
+    a.tr.addPeer(2n, [b.url]);
+    a.tr.send([hb(2n, 1n, 2)]);
+    // b still hears from a once a resumes: the first message b gets is the one sent after it.
+    a.tr.resume();
+    assert.equal(a.tr.paused, false);
+    await waitFor('a stream to b again', () => a.tr.peerStatus()[0]?.streams.message === true, {
+      timeoutMs: 10_000,
+    });
+    a.tr.send([hb(2n, 1n, 3)]);
+    await b.raft.waitForMessages(1);
+    assert.deepEqual(
+      b.raft.messages.map((m) => m.commit),
+      [3],
+    );
+  });
+
   it('addPeer creates the follower stats entry, a duplicate is a no-op, removePeer deletes both', async () => {
     const leaderStats = new LeaderStats('1');
     const a = await startNode(1n, { leaderStats });
