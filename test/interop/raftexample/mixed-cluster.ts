@@ -336,3 +336,36 @@ export async function bulkPut(
     agent.destroy();
   }
 }
+
+/**
+ * Keys and values that test Go's JSON snapshot rules: HTML-safe escapes (`<`, `>`, `&`), U+2028 and
+ * U+2029, NUL and control bytes, and invalid UTF-8, which Go's encoder replaces with U+FFFD (so the
+ * value changes when it travels through a snapshot: `afterSnapshot`).
+ */
+export const ESCAPE_CASES: { key: Uint8Array; val: Uint8Array; afterSnapshot: Uint8Array }[] = (() => {
+  const b = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
+  const u = (s: string) => new TextEncoder().encode(s);
+  const same = (key: Uint8Array, val: Uint8Array) => ({ key, val, afterSnapshot: val });
+  return [
+    same(b('/<x>'), b('&')),
+    same(b('/html&amp'), u('<script>alert("&")</script>')),
+    same(b('/seps'), u('a\u2028b\u2029c')),
+    same(b('/ctl'), Uint8Array.from([0, 1, 0x1f, 0x22, 0x5c, 0x7f, 0x2f])),
+    same(b('/unicode'), u('ключ 🔑')),
+    {
+      key: b('/invalid-utf8'),
+      val: Uint8Array.from([0x61, 0xff, 0x62]),
+      afterSnapshot: Uint8Array.from([0x61, 0xef, 0xbf, 0xbd, 0x62]),
+    },
+    {
+      key: b('/lone-cont'),
+      val: Uint8Array.from([0x80]),
+      afterSnapshot: Uint8Array.from([0xef, 0xbf, 0xbd]),
+    },
+  ];
+})();
+
+/** `count` plain PUTs `/k<i>` = `v<i>`. */
+export function plainItems(count: number, prefix = 'k'): { key: string; val: string }[] {
+  return Array.from({ length: count }, (_, i) => ({ key: `/${prefix}${i}`, val: `v${i}` }));
+}
