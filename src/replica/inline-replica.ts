@@ -148,6 +148,9 @@ export class InlineReplica extends EventEmitter<InlineReplicaEvents> {
   readonly #snapshotCount: number;
   readonly #catchUp: number;
   readonly #timeoutMs: number;
+  readonly #electionMs: number;
+  /** Peers of removed members, dropped when their timer fires. */
+  readonly #removals = new Map<bigint, NodeJS.Timeout>();
   /** Proposals waiting for an applied entry with their bytes, by those bytes. */
   readonly #waiting = new Map<string, Waiter[]>();
   #wal!: Wal;
@@ -182,6 +185,7 @@ export class InlineReplica extends EventEmitter<InlineReplicaEvents> {
     const tick = o.raft?.tickMs ?? RAFTEXAMPLE_RAFT_SETTINGS.tickMs;
     const election = o.raft?.electionTicks ?? RAFTEXAMPLE_RAFT_SETTINGS.electionTicks;
     this.#timeoutMs = o.requestTimeoutMs ?? 5000 + 2 * tick * election;
+    this.#electionMs = tick * election;
   }
 
   /**
@@ -433,6 +437,11 @@ export class InlineReplica extends EventEmitter<InlineReplicaEvents> {
         }
         this.#confState = (this.#node as Node).applyConfChange(cc);
         const ctx = cc.context ?? new Uint8Array(0);
+        const removing = this.#removals.get(cc.nodeId);
+        if (removing !== undefined && cc.type === ConfChangeType.ConfChangeAddNode) {
+          clearTimeout(removing);
+          this.#removals.delete(cc.nodeId);
+        }
         if (cc.type === ConfChangeType.ConfChangeAddNode && ctx.length > 0 && cc.nodeId !== this.id) {
           const url = Buffer.from(ctx).toString('utf8');
           try {
@@ -451,13 +460,34 @@ export class InlineReplica extends EventEmitter<InlineReplicaEvents> {
             this.#removed();
             return;
           }
-          this.#transport.removePeer(cc.nodeId);
+          this.#removePeerLater(cc.nodeId);
         }
         this.#settle(data);
       }
       // raftexample never proposes EntryConfChangeV2 and ignores one: so does this member.
       this.#applied = e.index;
     }
+  }
+
+  /**
+   * Drops the transport peer of a removed member one election timeout later, not at once as
+   * raftexample does: the leader's last MsgApp, which tells the member its removal is committed,
+   * is still queued for it, and dropping the peer now would lose it (the member would never learn
+   * it was removed).
+   */
+  #removePeerLater(id: bigint): void {
+    const old = this.#removals.get(id);
+    if (old !== undefined) clearTimeout(old);
+    const timer = setTimeout(() => {
+      this.#removals.delete(id);
+      if (this.#state !== 'running') return;
+      try {
+        this.#transport.removePeer(id);
+      } catch (err) {
+        this.#logger.warn({ id: formatId(id), error: String(err) }, 'cannot remove the peer');
+      }
+    }, this.#electionMs);
+    this.#removals.set(id, timer);
   }
 
   #settle(data: Uint8Array): void {
@@ -613,6 +643,8 @@ export class InlineReplica extends EventEmitter<InlineReplicaEvents> {
     const ws = [...this.#waiting.values()].flat();
     this.#waiting.clear();
     for (const w of ws) w.p.reject(err);
+    for (const timer of this.#removals.values()) clearTimeout(timer);
+    this.#removals.clear();
     this.#node?.stop();
     this.#server?.closeAllConnections();
     if (this.#transport !== undefined) await this.#transport.stop();
