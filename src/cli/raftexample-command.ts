@@ -141,12 +141,16 @@ export async function raftexampleCommand(args: string[]): Promise<number> {
     };
     process.once('SIGINT', () => stop(0, 'SIGINT'));
     process.once('SIGTERM', () => stop(0, 'SIGTERM'));
-    member.replica.once('removed', () => stop(0, 'removed from the cluster'));
-    member.replica.once('fatal', (err: Error) => {
-      const cause = err.cause === undefined ? '' : `: ${describe(err.cause)}`;
+    const fatal = (err: Error): void => {
       logger.error({ error: describe(err) }, 'member stopped on a fatal error');
-      console.error(`raftwire node --compat raftexample: fatal: ${describe(err)}${cause}`);
+      console.error(`raftwire node --compat raftexample: fatal: ${describe(err)}`);
       stop(1, 'fatal');
-    });
+    };
+    // Either may have happened while the client port was opening.
+    const early = member.replica.failure;
+    if (early !== undefined) return fatal(early);
+    if (member.replica.removed) return stop(0, 'removed from the cluster');
+    member.replica.once('removed', () => stop(0, 'removed from the cluster'));
+    member.replica.once('fatal', fatal);
   });
 }

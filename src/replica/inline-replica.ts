@@ -581,6 +581,16 @@ export class InlineReplica extends EventEmitter<InlineReplicaEvents> {
     );
   }
 
+  /** The error that stopped this member, if one did (the `fatal` event may have fired already). */
+  get failure(): Error | undefined {
+    return this.#fatal;
+  }
+
+  /** True once this member applied its own removal (the `removed` event may have fired already). */
+  get removed(): boolean {
+    return this.#state === 'removed';
+  }
+
   /** What the member knows: leader, term, applied and snapshot indexes, the configuration. */
   status(): {
     leader: bigint | undefined;
