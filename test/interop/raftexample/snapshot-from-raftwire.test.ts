@@ -44,7 +44,7 @@ describe('a raftwire leader snapshots into a Go raftexample member', () => {
     await g2.stop();
     const items = plainItems(20_100);
     const started = Date.now();
-    await bulkPut(rw.kvPort, items, 64);
+    await bulkPut(rw.kvPort, items, 128);
     const putMs = Date.now() - started;
     assert.equal(leader(cluster.members), rw, 'raftwire still leads');
     assert.equal(rw.leaderTerm(), term);
@@ -70,7 +70,7 @@ describe('a raftwire leader snapshots into a Go raftexample member', () => {
     // raftwire applied the original bytes from the log.
     for (const c of ESCAPE_CASES) await awaitValue(rw, c.key, c.val, 5_000);
     t.diagnostic(
-      `20 100 PUTs through the raftwire leader (64 in flight, each answered once applied) in ${putMs} ms`,
+      `20 100 PUTs through the raftwire leader (128 in flight, each answered once applied) in ${putMs} ms`,
     );
   });
 });
