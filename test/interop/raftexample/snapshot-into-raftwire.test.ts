@@ -5,7 +5,7 @@
  * Go leader's snapshot inline in a MsgSnap over POST /raft, installs it (its log says so; the
  * `.snap` file is in raftexample-3-snap) and then serves what the Go members serve — except
  * invalid UTF-8, which Go's snapshot JSON replaced with U+FFFD, as a Go member restoring that
- * snapshot would.
+ * snapshot would. Restarted again, alone, it serves from that snapshot at once.
  *
  * The reference freezes the member with SIGSTOP instead. Tried first: the kernel buffers of the
  * frozen member's open streams and pipeline connections took the leader's MsgApps (raftexample
@@ -76,6 +76,22 @@ describe('a Go leader snapshots into a raftwire member', () => {
       assert.deepEqual([a.status, a.body.toString('hex')], [b.status, b.body.toString('hex')], it.key);
     }
     for (const c of ESCAPE_CASES) await awaitValue(rw2, c.key, c.afterSnapshot, 5_000);
+
+    // Restarted with that snapshot on disk and no leader to talk to (the Go members frozen), it
+    // serves from the snapshot at once; raftexample 3.4.23 would never open its KV port here.
+    assert.deepEqual(await rw2.stop(), { code: 0, signal: null });
+    g1.pause();
+    g2.pause();
+    t.after(() => {
+      g1.resume();
+      g2.resume();
+    });
+    const rw3 = cluster.spawn('raftwire', 3);
+    await awaitValue(rw3, enc('/k100'), enc('v100'), 20_000);
+    for (const c of ESCAPE_CASES) await awaitValue(rw3, c.key, c.afterSnapshot, 5_000);
+    assert.match(rw3.log(), /"snapshot-index":[1-9]/, 'replayed from the snapshot');
+    g1.resume();
+    g2.resume();
     t.diagnostic(`20 100 PUTs through the Go members in ${putMs} ms; snapshot files ${snaps.join(', ')}`);
   });
 });
