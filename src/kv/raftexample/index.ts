@@ -18,6 +18,7 @@ export type { RaftexampleBackend, RaftexampleHandlerOptions } from './http-api.j
 export { createRaftexampleHandler } from './http-api.js';
 export type { RaftexampleMemberOptions } from './member.js';
 export { RaftexampleMember } from './member.js';
+export { RAW_TARGET_HEADER, RawTargetConnection, requestTarget } from './raw-target.js';
 export type { DecodedSnapshotJson, KvMap } from './snapshot-json.js';
 export {
   decodeSnapshotJson,

@@ -4,11 +4,13 @@
  * API on the client port. What `raftwire node --compat raftexample` runs.
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { type Logger, noopLogger } from '../../logger/index.js';
 import { InlineReplica, type InlineReplicaOptions } from '../../replica/index.js';
 import { RAFTEXAMPLE_RAFT_CONFIG, raftexampleDirs } from './config.js';
 import { encodeKvEntry } from './gob-encode.js';
 import { createRaftexampleHandler } from './http-api.js';
+import { RawTargetConnection } from './raw-target.js';
 import { RaftexampleStateMachine } from './state-machine.js';
 
 /** Options of RaftexampleMember.start (raftexample's flags, plus what a test or embedder needs). */
@@ -40,11 +42,12 @@ export class RaftexampleMember {
     readonly replica: InlineReplica,
     readonly store: RaftexampleStateMachine,
     readonly server: Server,
+    readonly listener: NetServer,
   ) {}
 
   /** The client API's bound port. */
   get port(): number {
-    const a = this.server.address();
+    const a = this.listener.address();
     return typeof a === 'object' && a !== null ? a.port : 0;
   }
 
@@ -93,6 +96,7 @@ export class RaftexampleMember {
       },
       {
         requestTimeoutMs: o.requestTimeoutMs ?? 10_000,
+        rawTargets: true,
         onBackendError: (error, method) =>
           kvLogger.warn(
             { method, error: error instanceof Error ? error.message : String(error) },
@@ -101,11 +105,14 @@ export class RaftexampleMember {
       },
     );
     const server = createServer(handler);
+    // Connections reach the HTTP server through RawTargetConnection, so that raw bytes past ASCII
+    // in a request target are keys, as with Go's net/http.
+    const listener = createNetServer((socket) => server.emit('connection', new RawTargetConnection(socket)));
     try {
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(o.port, () => {
-          server.off('error', reject);
+        listener.once('error', reject);
+        listener.listen(o.port, () => {
+          listener.off('error', reject);
           resolve();
         });
       });
@@ -113,14 +120,17 @@ export class RaftexampleMember {
       await replica.close();
       throw e;
     }
-    return new RaftexampleMember(replica, store, server);
+    return new RaftexampleMember(replica, store, server, listener);
   }
 
   /** Stops the client API, then the replica. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      const closed = this.listener.listening
+        ? new Promise<void>((resolve) => this.listener.close(() => resolve()))
+        : Promise.resolve();
       this.server.closeAllConnections();
-      if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
+      await closed;
       await this.replica.close();
     })();
     return this.#closing;

@@ -37,9 +37,11 @@ const values: [string, Uint8Array][] = [
   ['/v5000bin', Uint8Array.from({ length: 5000 }, (_, i) => i % 256)],
   ['/u', enc.encode('é\u2028')],
   ['/k?q', enc.encode('query kept')],
-  // A fragment stays in the key. (Raw bytes past ASCII in the target are left out: node's HTTP
-  // parser refuses them with 400 where net/http takes them; see docs/interop.md.)
+  // A fragment stays in the key.
   ['/a#frag', enc.encode('f')],
+  // Raw bytes past ASCII in the target, as net/http takes them (RawTargetConnection).
+  [Buffer.from('/ключ?q=ä', 'utf8').toString('latin1'), enc.encode('raw utf-8 key')],
+  [Buffer.from([0x2f, 0xff, 0x80, 0x41]).toString('latin1'), enc.encode('raw invalid utf-8 key')],
 ];
 
 const puts: Step[] = [
@@ -54,6 +56,9 @@ const reads: Step[] = [
   { method: 'GET', target: '/a%20b?x=2' },
   { method: 'GET', target: '/a b'.replace(' ', '%20') },
   { method: 'GET', target: '/k' },
+  // The percent-escaped spelling of a raw key is another key, for both.
+  { method: 'GET', target: '/%D0%BA%D0%BB%D1%8E%D1%87?q=%C3%A4' },
+  { method: 'GET', target: Buffer.from('/ключ%zz', 'utf8').toString('latin1') },
   { method: 'HEAD', target: '/foo' },
   { method: 'PATCH', target: '/foo', body: enc.encode('x') },
   { method: 'OPTIONS', target: '/foo' },
