@@ -114,8 +114,14 @@ function spawnMember(
   };
 }
 
-/** Starts members of the given kinds as IDs 1..n of one cluster, without waiting. */
-export async function startMixed(t: TestContext, kinds: readonly Kind[]): Promise<MixedCluster> {
+/**
+ * Starts members of the given kinds as IDs 1..n of one cluster, without waiting. An `external` slot
+ * gets its URLs but no process (a member the test runs in process).
+ */
+export async function startMixed(
+  t: TestContext,
+  kinds: readonly (Kind | 'external')[],
+): Promise<MixedCluster> {
   raftexampleBinary(); // build before the clock starts
   const dir = await mkdtemp(join(tmpdir(), 'raftwire-mixed-'));
   const all: Member[] = [];
@@ -151,7 +157,7 @@ export async function startMixed(t: TestContext, kinds: readonly Kind[]): Promis
     },
   };
   kinds.forEach((kind, i) => {
-    members.push(cluster.spawn(kind, i + 1));
+    if (kind !== 'external') members.push(cluster.spawn(kind, i + 1));
   });
   return cluster;
 }
