@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { KvNode, type KvNodeOptions } from '../kv/index.js';
 import { createCliLogger, type LogLevel } from './cli-logger.js';
+import { raftexampleCommand } from './raftexample-command.js';
 
 const HELP = `Usage: raftwire node --id N --cluster URL1,URL2,... [--port PORT] [options]
 
@@ -28,6 +29,8 @@ const HELP = `Usage: raftwire node --id N --cluster URL1,URL2,... [--port PORT] 
   --request-timeout MS   time limit of a write or linearizable read (default 5000)
   --max-value-bytes N    largest PUT body (default 1572864)
   --log-level LEVEL      debug, info, warn, error or silent (default info)
+  --compat raftexample   run as a member of an etcd raftexample cluster instead
+                         (see raftwire node --compat raftexample --help)
 
 The status page is at /-/ on the client port.
 `;
@@ -178,8 +181,30 @@ function describe(err: unknown): string {
   return typeof e?.code === 'string' ? `${msg} (${e.code})` : (msg ?? 'failed');
 }
 
+/** `--compat raftexample` (or `--compat=raftexample`): the other flags; 'bad' for another mode. */
+function compatMode(args: string[]): { rest: string[] } | 'bad' | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--compat' || a === '-compat') {
+      if (args[i + 1] !== 'raftexample') return 'bad';
+      return { rest: [...args.slice(0, i), ...args.slice(i + 2)] };
+    }
+    if (a.startsWith('--compat=')) {
+      if (a !== '--compat=raftexample') return 'bad';
+      return { rest: [...args.slice(0, i), ...args.slice(i + 1)] };
+    }
+  }
+  return undefined;
+}
+
 /** Runs one member until SIGINT/SIGTERM (exit 0) or a fatal error (exit 1). */
 export async function nodeCommand(args: string[]): Promise<number> {
+  const compat = compatMode(args);
+  if (compat === 'bad') {
+    console.error('raftwire node: --compat takes one value: raftexample');
+    return 2;
+  }
+  if (compat !== undefined) return raftexampleCommand(compat.rest);
   let parsed: ReturnType<typeof nodeOptions>;
   try {
     parsed = nodeOptions(args);

@@ -15,6 +15,13 @@
  *   CORRUPT_DATA_DIR, MEMBER_REMOVED, or STOPPED with `cause`); requests then reject with STOPPED.
  */
 export { ReplicaError, ReplicaErrorCode } from './errors.js';
+export type {
+  InlineRaftSettings,
+  InlineReplicaEvents,
+  InlineReplicaOptions,
+  InlineStateMachine,
+} from './inline-replica.js';
+export { InlineReplica, RAFTEXAMPLE_RAFT_SETTINGS } from './inline-replica.js';
 export type { RequestOptions } from './replica.js';
 export { Replica } from './replica.js';
 export type {

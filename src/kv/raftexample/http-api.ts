@@ -20,6 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ConfChange, ConfChangeType } from '../../raftpb/index.js';
 import { parseUintBase0 } from './go-parse-uint.js';
 import { detectContentType } from './go-sniff.js';
+import { type RawTargetConnection, requestTarget } from './raw-target.js';
 
 /** What the HTTP API needs from the member it serves. Keys and values are byte strings. */
 export interface RaftexampleBackend {
@@ -41,6 +42,12 @@ export interface RaftexampleHandlerOptions {
   maxBodyBytes?: number;
   /** How long a PUT/POST/DELETE waits for the backend before answering 503 (outcome unknown). Default 10 000 ms. */
   requestTimeoutMs?: number;
+  /**
+   * Take the request target from {@link RawTargetConnection}'s header when there is one (set only
+   * when the server's connections are RawTargetConnections, which remove a client's own header of
+   * that name). Default false: `req.url`.
+   */
+  rawTargets?: boolean;
   /** Called with a backend failure (for logging); the client gets 503 either way. */
   onBackendError?: (error: unknown, method: string) => void;
 }
@@ -147,7 +154,7 @@ export function createRaftexampleHandler(
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const target = req.url ?? '';
+    const target = options.rawTargets === true ? requestTarget(req) : (req.url ?? '');
     if (badRequestTarget(target)) {
       // net/http rejects the request line itself; it never reaches raftexample's handler. Go's
       // answer has neither a length nor chunking: the body ends with the connection.

@@ -16,6 +16,9 @@ export { decodeKvEntry } from './gob-decode.js';
 export { encodeKvEntry, KV_TYPE_DEFINITION } from './gob-encode.js';
 export type { RaftexampleBackend, RaftexampleHandlerOptions } from './http-api.js';
 export { createRaftexampleHandler } from './http-api.js';
+export type { RaftexampleMemberOptions } from './member.js';
+export { RaftexampleMember } from './member.js';
+export { RAW_TARGET_HEADER, RawTargetConnection, requestTarget } from './raw-target.js';
 export type { DecodedSnapshotJson, KvMap } from './snapshot-json.js';
 export {
   decodeSnapshotJson,
