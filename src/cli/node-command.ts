@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { failpointConfigError } from '../failpoint/index.js';
 import { KvNode, type KvNodeOptions } from '../kv/index.js';
 import { createCliLogger, type LogLevel } from './cli-logger.js';
 
@@ -188,6 +189,11 @@ export async function nodeCommand(args: string[]): Promise<number> {
   if (parsed === 'help') {
     console.log(HELP);
     return 0;
+  }
+  const fpError = failpointConfigError();
+  if (fpError !== undefined) {
+    console.error(`raftwire node: RAFTWIRE_FAILPOINTS: ${fpError.message}`);
+    return 2;
   }
   const { options, logLevel } = parsed;
   const logger = createCliLogger(logLevel);
