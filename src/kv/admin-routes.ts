@@ -94,6 +94,8 @@ export async function handleAdmin(
         ...(statusJson(ctx.host.status()) as object),
         clientUrl: ctx.clientUrl ?? null,
         version: RAFTWIRE_VERSION,
+        // `?hash`: the state's hash, taken in the same tick as `applied` (O(keys), so on demand).
+        ...(query.has('hash') ? { stateHash: ctx.store.hash(), stateApplied: ctx.store.appliedIndex } : {}),
       });
     case '/-/health': {
       if (!read) return methodNotAllowed(res, 'GET, HEAD');
