@@ -8,7 +8,8 @@
  * - `blackhole`: accept and discard the bytes, keeping the connection up. TCP cannot lose bytes in
  *   the middle of a stream, so a connection that lost bytes is reset when its fault is lifted (as
  *   if TCP had given up retransmitting).
- * - `reset`: reset (RST) matching connections now and every new one.
+ * - `reset`: reset matching connections now and every new one (RST toward the client, the
+ *   connection to the target closed).
  * - `latency`: hold each chunk `ms` ± uniform `jitterMs`, preserving order.
  * - `drop`: with `probability` per chunk, close the connection (the nearest a byte stream gets to
  *   packet loss).
@@ -320,9 +321,11 @@ export class FaultProxy {
     this.stats.resets++;
     c.closed = true;
     this.#clear(c);
-    c.client.resetAndDestroy();
-    if (c.server.connecting || c.server.readyState === 'closed') c.server.destroy();
-    else c.server.resetAndDestroy();
+    // RST toward the client (only on a fully open socket: Node 20's resetAndDestroy on a
+    // half-closed one was seen to spin the event loop); the target side is closed.
+    if (c.client.readyState === 'open' && !c.client.destroyed) c.client.resetAndDestroy();
+    else c.client.destroy();
+    c.server.destroy();
   }
 
   #destroy(c: Conn): void {

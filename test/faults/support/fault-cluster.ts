@@ -84,6 +84,24 @@ export class FaultCluster extends ProcessCluster {
     for (const p of this.proxies.values()) p.heal();
   }
 
+  /** Waits until members `ids` agree on a leader other than `not`; returns it. */
+  async waitLeaderAmong(ids: number[], not?: number, timeoutMs = 15_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const leaders = await Promise.all(ids.map(async (id) => (await this.status(id))?.leader));
+      const first = leaders[0];
+      if (
+        typeof first === 'string' &&
+        leaders.every((l) => l === first) &&
+        Number.parseInt(first, 16) !== not
+      )
+        return Number.parseInt(first, 16);
+      if (Date.now() > deadline)
+        throw new Error(`no common leader among ${ids} in ${timeoutMs} ms: ${leaders}`);
+      await sleep(100);
+    }
+  }
+
   /** Client base URLs of the members that run and are not stopped. */
   liveBases(except: ReadonlySet<number> = new Set()): string[] {
     return [...this.members.values()]

@@ -24,7 +24,7 @@ export interface ScenarioOptions {
   /** Load before the fault (ms, default 1000). */
   warmupMs?: number;
   /** Injects the fault and ends it; runs with the workload going. */
-  fault: (c: FaultCluster, leader: number) => Promise<void>;
+  fault: (c: FaultCluster, leader: number, w: Workload) => Promise<void>;
   /** Load after the fault ended (ms, default 1500). */
   afterMs?: number;
   /** Longest wait for the first ok write after the fault ended (default 20 s). */
@@ -55,7 +55,7 @@ export async function runScenario(t: TestContext, o: ScenarioOptions): Promise<S
   w = new Workload({ targets: () => c.liveBases(), ...o.workload });
   w.start();
   await sleep(o.warmupMs ?? 1000);
-  await o.fault(c, leader);
+  await o.fault(c, leader, w);
   const healedAt = performance.now();
   // Service must come back: a write acknowledged after the fault ended, within the bound.
   const bound = o.recoveryBoundMs ?? 20_000;

@@ -202,11 +202,18 @@ export class Workload {
     return 'info';
   }
 
-  async write(p: number, base: string, key: string): Promise<void> {
+  /** A write of a fresh unique value, recorded; returns the value and the outcome. */
+  async write(
+    p: number,
+    base: string,
+    key: string,
+  ): Promise<{ value: string; outcome: 'ok' | 'fail' | 'info' }> {
     const value = `v${++this.#nextValue}`;
     this.#record(p, 'invoke', 'write', key, value);
     const a = await exchange(base, 'PUT', `/${key}`, this.#o.timeoutMs, value);
-    this.#record(p, this.#writeOutcome(a, [204]), 'write', key, value);
+    const outcome = this.#writeOutcome(a, [204]);
+    this.#record(p, outcome, 'write', key, value);
+    return { value, outcome };
   }
 
   async delete(p: number, base: string, key: string): Promise<void> {
