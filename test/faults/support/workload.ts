@@ -5,8 +5,9 @@
  * compare-and-swap (GET, then PUT with `If-Match: "<rev>"` — or `If-None-Match: *` when the key was
  * absent — recorded as `cas [seen, new]`; values are unique, so "same revision" is "same value").
  * Outcomes: 2xx (and 404 of a delete or read) are `ok`, 412 is a failed cas, a 503 saying the
- * write was NOT applied and a refused connection are `fail`, everything else (timeouts, resets,
- * 503 outcome UNKNOWN, 5xx) is `info`: unknown, never a failure.
+ * write was NOT applied and a refused connection are `fail` for writes and deletes (a cas refused
+ * that way is `info`: to the checker a failed cas is one that compared), everything else
+ * (timeouts, resets, 503 outcome UNKNOWN, 5xx) is `info`: unknown, never a failure.
  */
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -230,7 +231,14 @@ export class Workload {
       seen.etag === undefined ? { 'If-None-Match': '*' } : { 'If-Match': seen.etag };
     this.#record(p, 'invoke', 'cas', key, [seen.value, value]);
     const a = await exchange(base, 'PUT', `/${key}`, this.#o.timeoutMs, value, headers);
-    this.#record(p, this.#writeOutcome(a, [204]), 'cas', key, [seen.value, value]);
+    // A failed cas means "compared and saw another value" to the checker: only a 412 is that. A
+    // cas refused before it was applied (503 NOT applied, connection refused) did not compare at
+    // all; it is recorded as unknown (sound: it never took effect, which `info` allows).
+    const outcome = this.#writeOutcome(a, [204]);
+    this.#record(p, outcome === 'fail' && a.status !== 412 ? 'info' : outcome, 'cas', key, [
+      seen.value,
+      value,
+    ]);
   }
 
   /** After the run: a linearizable read of every key on every target, recorded (process 1000+). */

@@ -1,0 +1,108 @@
+/**
+ * Storage faults: a failing fsync (the member stops rather than acknowledging, then restarts and
+ * catches up), on a follower and on the leader; a slow disk on every member; a real disk-full on
+ * a small tmpfs under one member's data directory.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { awaitExit, moreWrites, transferTo, waitFor } from './support/failpoint-crash.js';
+import { runScenario } from './support/scenario.js';
+
+const others = (leader: number): number[] => [1, 2, 3].filter((id) => id !== leader);
+
+test('failing fsync on a follower: it stops (exit 1) instead of acknowledging, restarts clean', async (t) => {
+  await runScenario(t, {
+    name: 'fsync-eio-follower',
+    warmupMs: 500,
+    fault: async (c, leader) => {
+      const id = others(leader)[0] as number;
+      await c.kill(id, 'SIGKILL');
+      c.startMember(id, { RAFTWIRE_FAILPOINTS: 'walBeforeFsync=1*error(EIO)' });
+      assert.equal(await awaitExit(c, id), 1, 'fail-stop with status 1');
+      assert.match(c.member(id).output, /EIO/);
+      c.startMember(id);
+    },
+  });
+});
+
+test('failing fsync on the leader: it stops, the others go on, no acknowledged write is lost', async (t) => {
+  await runScenario(t, {
+    name: 'fsync-eio-leader',
+    warmupMs: 500,
+    fault: async (c, leader) => {
+      const id = others(leader)[0] as number;
+      await c.kill(id, 'SIGKILL');
+      // Armed for its 3rd fsync: it catches up first, then fails once it leads.
+      c.startMember(id, { RAFTWIRE_FAILPOINTS: 'walBeforeFsync=3*error(EIO)' });
+      await sleep(300);
+      await transferTo(c, leader, id);
+      assert.equal(await awaitExit(c, id), 1, 'fail-stop with status 1');
+      assert.match(c.member(id).output, /EIO/);
+      await sleep(300);
+      c.startMember(id);
+    },
+  });
+});
+
+test('slow disk: every save delayed 100 ms on half the saves of every member, for the whole run', async (t) => {
+  await runScenario(t, {
+    name: 'slow-disk',
+    env: () => ({ RAFTWIRE_FAILPOINTS: 'raftBeforeSave=50%sleep(100)' }),
+    fault: async () => {
+      await sleep(2000);
+    },
+  });
+});
+
+test('disk full: a member on an 80 MiB tmpfs hits ENOSPC, acknowledges nothing it cannot persist, and recovers once space is freed', async (t) => {
+  let mounted: string | undefined;
+  t.after(() => {
+    if (mounted !== undefined) execFileSync('umount', ['-l', mounted]);
+  });
+  await runScenario(t, {
+    name: 'disk-full',
+    args: ['--snapshot-count', '40', '--snapshot-catch-up-entries', '10'],
+    warmupMs: 500,
+    fault: async (c, leader, w) => {
+      const id = others(leader)[0] as number;
+      const m = c.member(id);
+      await c.kill(id, 'SIGKILL');
+      // Move its data onto a small tmpfs: copy out, mount, copy back.
+      const saved = `${m.dataDir}.saved`;
+      execFileSync('cp', ['-a', m.dataDir, saved]);
+      rmSync(m.dataDir, { recursive: true, force: true });
+      mkdirSync(m.dataDir);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=80m', 'tmpfs', m.dataDir]);
+      mounted = m.dataDir;
+      execFileSync('cp', ['-a', `${saved}/.`, m.dataDir]);
+      c.startMember(id);
+      await moreWrites(w, 20);
+      // Fill what is left: its next snapshot (or segment) cannot be written.
+      const filler = join(m.dataDir, 'filler');
+      try {
+        execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=1M', 'count=200'], { stdio: 'ignore' });
+      } catch {
+        // dd stops at ENOSPC: that is the point
+      }
+      // It must hit ENOSPC and then either stop (status 1) or stay up without acknowledging
+      // anything it could not persist (the history check covers that); either way it must
+      // recover once space is freed.
+      let exitCode: number | null | undefined;
+      void m.exited?.then((code) => {
+        exitCode = code;
+      });
+      await waitFor('ENOSPC in the member log', () => /ENOSPC/.test(m.output), 30_000);
+      await sleep(500);
+      rmSync(filler, { force: true });
+      if (exitCode !== undefined) {
+        assert.equal(exitCode, 1, 'a member that stops on ENOSPC exits with status 1');
+        m.child = undefined;
+        c.startMember(id);
+      }
+    },
+  });
+});
