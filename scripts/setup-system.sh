@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages raftwire's tests and benchmarks need, when they are missing:
 # Go 1.19 and etcd 3.4.23's Go source (interop harnesses are built against it), the etcd binary,
-# openssl (test certificates), iproute2 and nftables (multi-host tests in network namespaces).
+# openssl (test certificates), iproute2 and nftables (multi-host tests in network namespaces),
+# faketime (wall-clock jumps in test/faults).
 # Needs root to install; says exactly what is missing otherwise. Never skips silently.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
+[ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || need+=(faketime)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
