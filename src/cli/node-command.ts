@@ -220,7 +220,11 @@ export async function nodeCommand(args: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info({ reason: why }, 'shutting down');
-      const hardStop = setTimeout(() => resolve(code === 0 ? 1 : code), 10_000);
+      // A close that does not finish in 10 s must not keep a stopped member's process around.
+      const hardStop = setTimeout(() => {
+        console.error(`raftwire node: close did not finish within 10 s (${why}); exiting`);
+        process.exit(code === 0 ? 1 : code);
+      }, 10_000);
       hardStop.unref();
       node.close().then(
         () => resolve(code),

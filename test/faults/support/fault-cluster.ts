@@ -23,15 +23,22 @@ export class FaultCluster extends ProcessCluster {
   /** Defines members 1..n and starts their proxies. */
   async setup(n: number): Promise<void> {
     await this.define(n);
+    // The members' ports were probed free but are not bound yet: a proxy on port 0 could be
+    // given one of them, so such a proxy is replaced.
+    const taken = new Set([...this.members.values()].flatMap((m) => [m.peerPort, m.clientPort]));
     for (const m of this.members.values()) {
       if (this.proxies.has(m.id)) continue;
-      this.proxies.set(
-        m.id,
-        await FaultProxy.start({
+      for (;;) {
+        const p = await FaultProxy.start({
           target: { host: '127.0.0.1', port: m.peerPort },
           identify: identifyRaftPeer,
-        }),
-      );
+        });
+        if (!taken.has(p.port)) {
+          this.proxies.set(m.id, p);
+          break;
+        }
+        await p.close();
+      }
     }
   }
 
