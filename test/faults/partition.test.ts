@@ -9,6 +9,7 @@ const others = (leader: number): number[] => [1, 2, 3].filter((id) => id !== lea
 test('isolate the leader (peer traffic blackholed both ways for 3 s)', async (t) => {
   const r = await runScenario(t, {
     name: 'isolate-leader',
+    afterMs: 2500,
     fault: async (c, leader) => {
       c.isolate(leader);
       // The majority elects another leader while the old one is cut off.

@@ -86,8 +86,8 @@ export async function runScenario(t: TestContext, o: ScenarioOptions): Promise<S
     'linearizable',
     `${o.name}: ${verdict.outcome === 'not-linearizable' ? `${verdict.explanation}\n${verdict.timeline}` : verdict.outcome === 'undecided' ? verdict.reason : ''} (history: ${file})`,
   );
-  assert.ok(w.counts.okWrites >= 20, `${o.name}: only ${w.counts.okWrites} writes acknowledged`);
-  assert.ok(w.counts.okReads >= 20, `${o.name}: only ${w.counts.okReads} reads answered`);
+  assert.ok(w.counts.okWrites >= 10, `${o.name}: only ${w.counts.okWrites} writes acknowledged`);
+  assert.ok(w.counts.okReads >= 10, `${o.name}: only ${w.counts.okReads} reads answered`);
   t.diagnostic(
     `${o.name}: ${w.history.length / 2} ops (ok ${w.counts.ok}, fail ${w.counts.fail}, info ${w.counts.info}), ` +
       `first write ${Math.round(firstOk)} ms after the fault ended, applied ${converged.applied}`,
