@@ -2,7 +2,8 @@
 # Installs the Debian packages raftwire's tests and benchmarks need, when they are missing:
 # Go 1.19 and etcd 3.4.23's Go source (interop harnesses are built against it), the etcd binary,
 # openssl (test certificates), iproute2 and nftables (multi-host tests in network namespaces),
-# chromium (the status page's browser test, driven by the playwright-core devDependency).
+# chromium (the status page's browser test, driven by the playwright-core devDependency),
+# faketime (wall-clock jumps in test/faults).
 # Needs root to install; says exactly what is missing otherwise. Never skips silently.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || need+=(faketime)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

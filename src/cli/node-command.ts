@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { failpointConfigError } from '../failpoint/index.js';
 import { KvNode, type KvNodeOptions } from '../kv/index.js';
 import { createCliLogger, type LogLevel } from './cli-logger.js';
 import { raftexampleCommand } from './raftexample-command.js';
@@ -216,6 +217,11 @@ export async function nodeCommand(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  const fpError = failpointConfigError();
+  if (fpError !== undefined) {
+    console.error(`raftwire node: RAFTWIRE_FAILPOINTS: ${fpError.message}`);
+    return 2;
+  }
   const { options, logLevel } = parsed;
   // Set only by `raftwire cluster` for the members it supervises (src/cluster/).
   const token = process.env.RAFTWIRE_SUPERVISOR_TOKEN;
@@ -245,7 +251,11 @@ export async function nodeCommand(args: string[]): Promise<number> {
       stopping = true;
       logger.info({ reason: why }, 'shutting down');
       if (options.supervisorToken !== undefined) process.stdin.destroy();
-      const hardStop = setTimeout(() => resolve(code === 0 ? 1 : code), 10_000);
+      // A close that does not finish in 10 s must not keep a stopped member's process around.
+      const hardStop = setTimeout(() => {
+        console.error(`raftwire node: close did not finish within 10 s (${why}); exiting`);
+        process.exit(code === 0 ? 1 : code);
+      }, 10_000);
       hardStop.unref();
       node.close().then(
         () => resolve(code),

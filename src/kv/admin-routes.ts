@@ -99,6 +99,8 @@ export async function handleAdmin(
         version: RAFTWIRE_VERSION,
         requests: { ...ctx.requests, writeMsTotal: Math.round(ctx.requests.writeMsTotal * 1000) / 1000 },
         supervised: ctx.supervisorToken !== undefined,
+        // `?hash`: the state's hash, taken in the same tick as `applied` (O(keys), so on demand).
+        ...(query.has('hash') ? { stateHash: ctx.store.hash(), stateApplied: ctx.store.appliedIndex } : {}),
       });
     case '/-/health': {
       if (!read) return methodNotAllowed(res, 'GET, HEAD');

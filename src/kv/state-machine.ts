@@ -3,6 +3,7 @@
  * revision (the raft index of the entry that last wrote the key). Deterministic: the result of an
  * entry depends only on the state and the entry.
  */
+import { createHash } from 'node:crypto';
 import { type Condition, decodeOperation } from './entry-codec.js';
 import { decodeSnapshot, encodeSnapshot, type SnapshotRecord } from './snapshot-codec.js';
 
@@ -74,6 +75,26 @@ export class KvStateMachine {
       this.sorted = undefined;
     }
     return { ok: true, revision: entry.index, existed: current !== undefined };
+  }
+
+  /**
+   * A SHA-256 (hex) of the whole state: every key in byte order with its revision and value (etcd's
+   * HashKV, for comparing replicas). O(keys); called on demand only.
+   */
+  hash(): string {
+    const h = createHash('sha256');
+    const n = Buffer.alloc(8);
+    for (const key of this.sortedKeys()) {
+      const v = this.data.get(key) as KvValue;
+      const k = Buffer.from(key, 'latin1');
+      n.writeUInt32BE(k.length, 0);
+      n.writeUInt32BE(v.value.length, 4);
+      h.update(n);
+      h.update(k);
+      h.update(String(v.revision));
+      h.update(v.value);
+    }
+    return h.digest('hex');
   }
 
   /** The value of `key` (a latin1 string), or undefined. */

@@ -5,6 +5,7 @@
  * the message is installed first (after the apply thread went idle). A change of the commit
  * index alone is held back and written with the next save (etcd's raft.MustSync).
  */
+import { FAILPOINTS_ON, failpointAsync } from '../failpoint/index.js';
 import type { MemoryStorage } from '../raft/index.js';
 import type { HardState, Message, Snapshot } from '../raftpb/index.js';
 import type { Wal } from '../wal/index.js';
@@ -70,9 +71,10 @@ export class AppendThread {
       if (hs !== EMPTY_HS) this.#savedHs = hs;
     }
     const needsWrite = hs !== EMPTY_HS || entries.length > 0;
-    // Saves are issued at once (the WAL groups them) unless a snapshot install is queued ahead.
+    // Saves are issued at once (the WAL groups them) unless a snapshot install is queued ahead,
+    // or failpoints are on (raftBeforeSave/raftAfterSave then run in order on the chain).
     let saved: Promise<void> | undefined;
-    if (snap === undefined && this.#snapshotsPending === 0 && needsWrite) {
+    if (!FAILPOINTS_ON && snap === undefined && this.#snapshotsPending === 0 && needsWrite) {
       saved = this.host.wal.save(hs, entries);
       saved.catch(() => {});
     } else if (snap !== undefined) {
@@ -88,7 +90,11 @@ export class AppendThread {
           this.#snapshotsPending--;
         }
         if (saved !== undefined) await saved;
-        else if (needsWrite) await this.host.wal.save(hs, entries);
+        else if (needsWrite) {
+          if (FAILPOINTS_ON) await failpointAsync('raftBeforeSave');
+          await this.host.wal.save(hs, entries);
+          if (FAILPOINTS_ON) await failpointAsync('raftAfterSave');
+        }
         if (!this.host.running()) return;
         if (stateHs !== EMPTY_HS) this.host.storage.setHardState(stateHs);
         if (entries.length > 0) this.host.storage.append(entries);

@@ -4,6 +4,7 @@
  * state machine's result. Conf changes go to the replica's handler. A synchronous `apply` costs
  * no microtask per entry.
  */
+import { FAILPOINTS_ON, failpointAsync } from '../failpoint/index.js';
 import { type Entry, EntryType } from '../raftpb/index.js';
 import { isEnvelope, ownSeq, payload, type Session } from './envelope.js';
 import { ReplicaError, ReplicaErrorCode } from './errors.js';
@@ -44,6 +45,7 @@ export class ApplyLoop<R> {
               `entry ${e.index} is not a replica proposal (unknown envelope version ${d[0]})`,
             );
           }
+          if (FAILPOINTS_ON) await failpointAsync('applyBeforeEntry');
           let result: R | Promise<R>;
           try {
             result = this.sm.apply({ index: e.index, term: e.term, data: payload(d) });
@@ -56,6 +58,7 @@ export class ApplyLoop<R> {
             );
           }
           this.applied = e.index;
+          if (FAILPOINTS_ON) await failpointAsync('applyAfterEntry');
           const seq = ownSeq(this.session, d);
           if (seq >= 0) {
             const p = this.proposals.get(seq);

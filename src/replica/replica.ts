@@ -11,6 +11,7 @@
  * entries that are durable here, so a proposal resolves only when its entry is committed (on a
  * quorum), durable and applied on this member.
  */
+
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createReadStream } from 'node:fs';
@@ -19,6 +20,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { isRaftwireError } from '../errors/index.js';
+import { FAILPOINTS_ON, failpoint } from '../failpoint/index.js';
 import { type Logger, noopLogger } from '../logger/index.js';
 import { type MemoryStorage, Node, type Ready, SnapshotStatus } from '../raft/index.js';
 import {
@@ -318,7 +320,11 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       else if (m.type === MessageType.MsgSnap) this.#enqueueSnapshotSend(m);
       else out.push(m);
     }
-    if (out.length > 0) this.#transport.send(out);
+    if (out.length > 0) {
+      if (FAILPOINTS_ON)
+        failpoint(this.#lead === this.id ? 'raftBeforeLeaderSend' : 'raftBeforeFollowerSend');
+      this.#transport.send(out);
+    }
   }
 
   #deliver(responses: readonly Message[] | undefined): void {

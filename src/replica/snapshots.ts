@@ -8,6 +8,7 @@
 import { createReadStream } from 'node:fs';
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FAILPOINTS_ON, failpointAsync } from '../failpoint/index.js';
 import type { MemoryStorage } from '../raft/index.js';
 import type { ConfState, Snapshot } from '../raftpb/index.js';
 import type { Snapshotter } from '../snap/index.js';
@@ -83,10 +84,12 @@ export interface TakeSnapshotInput {
 export async function takeSnapshot(d: TakeSnapshotInput): Promise<number> {
   const { index, storage } = d;
   const term = storage.term(index);
+  if (FAILPOINTS_ON) await failpointAsync('snapBeforeTake');
   await d.snapshotter.saveDBFrom(image(d.sm), index);
   const snap = storage.createSnapshot(index, d.confState, d.membership.encode());
   await d.wal.saveSnapshot({ index, term });
   await d.snapshotter.saveSnap(snap);
+  if (FAILPOINTS_ON) await failpointAsync('snapAfterTake');
   const compactTo = index - d.catchUp;
   if (compactTo > storage.firstIndex()) storage.compact(compactTo);
   d.wal.releaseLockTo(index);
@@ -125,14 +128,18 @@ export async function installSnapshot(d: InstallSnapshotInput): Promise<Membersh
       { cause: e },
     );
   }
+  if (FAILPOINTS_ON) await failpointAsync('raftBeforeSaveSnap');
   await d.wal.saveSnapshot({ index, term });
   await d.snapshotter.saveSnap(snap);
+  if (FAILPOINTS_ON) await failpointAsync('raftAfterSaveSnap');
+  if (FAILPOINTS_ON) await failpointAsync('raftBeforeApplySnap');
   try {
     await d.sm.restore(createReadStream(path));
   } catch (e) {
     throw smError('restore', e);
   }
   d.storage.applySnapshot(snap);
+  if (FAILPOINTS_ON) await failpointAsync('raftAfterApplySnap');
   d.wal.releaseLockTo(index);
   await d.snapshotter.releaseSnapDBs(snap);
   await purgeSnapFiles(d.snapshotter);

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent } from 'undici';
+import { FAILPOINTS_ON, failpoint } from '../failpoint/index.js';
 import { type Logger, noopLogger } from '../logger/index.js';
 import { type Message, MessageType, messageSize } from '../raftpb/index.js';
 import { ETCD_MIN_CLUSTER_VERSION, ETCD_WIRE_VERSION } from '../version.js';
@@ -313,6 +314,13 @@ export class Transport extends EventEmitter<TransportEvents> {
    * counter, a rate-limited warning and `raft.reportUnreachable`.
    */
   send(msgs: readonly Message[]): void {
+    if (FAILPOINTS_ON) {
+      try {
+        failpoint('transportBeforeSend');
+      } catch {
+        return; // throw / error(…) at this point: the batch is lost, as the network may lose it
+      }
+    }
     const peers = this.peers;
     const stats = this.serverStats;
     for (let i = 0; i < msgs.length; i++) {

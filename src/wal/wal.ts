@@ -11,6 +11,7 @@
 import { constants } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { FAILPOINTS_ON, failpointAsync } from '../failpoint/index.js';
 import type { Logger } from '../logger/index.js';
 import { noopLogger } from '../logger/index.js';
 import type { Entry, HardState } from '../raftpb/index.js';
@@ -545,6 +546,13 @@ export class Wal {
     const tail = this.#tail as WalFile;
     // A cut syncs the tail itself.
     const datasync = groupMustSync && !cut && !this.#dsync;
+    if (FAILPOINTS_ON) {
+      this.#stage = 'write';
+      await failpointAsync('walBeforeWrite');
+      // The write that makes the group durable (O_DSYNC or write + fdatasync) counts as its fsync.
+      this.#stage = 'fdatasync';
+      if (groupMustSync) await failpointAsync('walBeforeFsync');
+    }
     if (datasync && tail.writeDurable !== undefined) {
       this.#stage = 'write';
       try {

@@ -137,3 +137,22 @@ test('a malformed entry throws (the host stops the member) and changes nothing',
   assert.equal(sm.appliedIndex, 1);
   assert.equal(sm.get('k')?.revision, 1);
 });
+
+test('hash: equal states hash equal; a value, a revision or a key changes it', () => {
+  const a = new KvStateMachine();
+  const b = new KvStateMachine();
+  assert.equal(a.hash(), b.hash());
+  a.apply({ index: 1, term: 1, data: putData('x', '1') });
+  b.apply({ index: 1, term: 1, data: putData('x', '1') });
+  assert.equal(a.hash(), b.hash());
+  const c = new KvStateMachine();
+  c.apply({ index: 2, term: 1, data: putData('x', '1') });
+  assert.notEqual(c.hash(), a.hash(), 'revision counts');
+  const d = new KvStateMachine();
+  d.apply({ index: 1, term: 1, data: putData('x', '2') });
+  assert.notEqual(d.hash(), a.hash(), 'value counts');
+  b.apply({ index: 2, term: 1, data: putData('y', '') });
+  assert.notEqual(b.hash(), a.hash(), 'an empty value still counts');
+  b.apply({ index: 3, term: 1, data: delData('y') });
+  assert.equal(b.hash(), a.hash(), 'deleted keys leave no trace');
+});

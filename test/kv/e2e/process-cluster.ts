@@ -96,8 +96,8 @@ export class ProcessCluster {
     return m;
   }
 
-  /** Starts member `id` through the CLI. */
-  start(id: number, options: { join?: boolean; args?: string[] } = {}): Member {
+  /** Starts member `id` through the CLI (`env` is added to this process's environment). */
+  start(id: number, options: { join?: boolean; args?: string[]; env?: Record<string, string> } = {}): Member {
     const m = this.member(id);
     const args = [
       CLI,
@@ -118,7 +118,8 @@ export class ProcessCluster {
       ...this.extraArgs,
       ...(options.args ?? []),
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = options.env === undefined ? process.env : { ...process.env, ...options.env };
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     m.child = child;
     const keep = (c: Buffer): void => {
       m.output = (m.output + c.toString()).slice(-20_000);

@@ -1,0 +1,50 @@
+/**
+ * Wall-clock jumps (libfaketime, read from a file on every call so the clock moves mid-run):
+ * the leader jumps 30 days ahead and a follower 2 hours back, then both come back. raft ticks
+ * from the monotonic clock, so nothing may change; the checks of every scenario hold.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runScenario } from './support/scenario.js';
+
+const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
+test('wall-clock jumps: leader +30 days, a follower -2 hours, for 3 s', async (t) => {
+  // libfaketime is a declared system dependency (scripts/setup-system.sh installs faketime).
+  if (!existsSync(LIBFAKETIME)) throw new Error(`${LIBFAKETIME} missing: apt-get install faketime`);
+  const dir = mkdtempSync(join(tmpdir(), 'raftwire-clock-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const rc = (id: number): string => join(dir, `clock-${id}`);
+  for (const id of [1, 2, 3]) writeFileSync(rc(id), '+0\n');
+  await runScenario(t, {
+    name: 'clock-jump',
+    env: (id) => ({
+      LD_PRELOAD: LIBFAKETIME,
+      FAKETIME_TIMESTAMP_FILE: rc(id),
+      FAKETIME_NO_CACHE: '1',
+      FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    }),
+    fault: async (c, leader) => {
+      const follower = [1, 2, 3].find((id) => id !== leader) as number;
+      writeFileSync(rc(leader), '+30d\n');
+      writeFileSync(rc(follower), '-2h\n');
+      // The jump is real: the leader's HTTP Date header (cached by node for up to 1 s) is a
+      // month ahead.
+      const t0 = Date.now();
+      let ahead = 0;
+      while (ahead < 29 * 86_400_000 && Date.now() - t0 < 5000) {
+        await sleep(250);
+        const r = await fetch(`${c.member(leader).base}/-/status`);
+        await r.arrayBuffer();
+        ahead = Date.parse(r.headers.get('date') ?? '') - Date.now();
+      }
+      assert.ok(ahead > 29 * 86_400_000, `leader clock ahead by ${ahead} ms`);
+      await sleep(Math.max(0, 3000 - (Date.now() - t0)));
+      for (const id of [1, 2, 3]) writeFileSync(rc(id), '+0\n');
+    },
+  });
+});

@@ -1,0 +1,66 @@
+/** Crashing a member at a failpoint in the middle of a scenario, then restarting it clean. */
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FailpointName } from '../../../src/failpoint/index.js';
+import type { FaultCluster } from './fault-cluster.js';
+import type { Workload } from './workload.js';
+
+/** Waits until `check` holds (every 50 ms), failing after `ms`. */
+export async function waitFor(what: string, check: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Waits for member `id` to exit by itself; returns the exit code (null when killed by a signal). */
+export async function awaitExit(c: FaultCluster, id: number, ms = 20_000): Promise<number | null> {
+  const m = c.member(id);
+  const exited = m.exited;
+  assert.ok(exited !== undefined, `member ${id} was not started`);
+  const r = await Promise.race([exited.then((code) => ({ code })), sleep(ms).then(() => undefined)]);
+  if (r === undefined) throw new Error(`member ${id} did not exit within ${ms} ms\n${m.output.slice(-2000)}`);
+  m.child = undefined;
+  return r.code;
+}
+
+/**
+ * SIGKILLs member `id`, runs `meanwhile` (e.g. writes past a compaction), restarts it with
+ * `point=1*<action>`, makes it reach the point with `trigger` (optional), checks it died there,
+ * then restarts it without failpoints.
+ */
+export async function crashAtFailpoint(
+  c: FaultCluster,
+  id: number,
+  point: FailpointName,
+  opts: { meanwhile?: () => Promise<void>; trigger?: () => Promise<void> } = {},
+): Promise<void> {
+  await c.kill(id, 'SIGKILL');
+  await opts.meanwhile?.();
+  c.startMember(id, { RAFTWIRE_FAILPOINTS: `${point}=1*crash` });
+  if (opts.trigger !== undefined) await opts.trigger();
+  await awaitExit(c, id);
+  assert.match(
+    c.member(id).output,
+    new RegExp(`failpoint ${point}: crash`),
+    `member ${id} crashed at ${point}`,
+  );
+  await sleep(300);
+  c.startMember(id);
+}
+
+/**
+ * Asks member `via` to move leadership to `to`. The answer is not checked: when `to` is armed to
+ * crash as leader, the transfer is reported aborted (409) — the caller checks the crash.
+ */
+export async function transferTo(c: FaultCluster, via: number, to: number): Promise<number> {
+  const r = await c.req(via, 'POST', '/-/leader', { body: JSON.stringify({ id: to.toString(16) }) });
+  return r.status;
+}
+
+/** Waits until the workload acknowledged `n` more writes. */
+export function moreWrites(w: Workload, n: number): Promise<void> {
+  const target = w.counts.okWrites + n;
+  return waitFor(`${n} more acknowledged writes`, () => w.counts.okWrites >= target, 30_000);
+}

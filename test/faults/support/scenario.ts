@@ -1,0 +1,109 @@
+/**
+ * One fault scenario: a 3-member cluster behind fault proxies, the workload running, the fault
+ * injected and healed, then the pass criteria: the history (with final reads of every key on
+ * every member, so every acknowledged write must still be visible) is linearizable; all members
+ * converge to the same applied index and state hash; the cluster took writes again within a
+ * bound after the fault ended. The history is saved under the OS temp dir when a check fails.
+ */
+import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkHistory } from '../../../src/testing/index.js';
+import { FaultCluster } from './fault-cluster.js';
+import { Workload, type WorkloadOptions } from './workload.js';
+
+/** What a scenario configures. */
+export interface ScenarioOptions {
+  name: string;
+  /** Extra flags for every member. */
+  args?: string[];
+  /** Environment of each member's first start. */
+  env?: (id: number) => Record<string, string> | undefined;
+  /** Load before the fault (ms, default 1000). */
+  warmupMs?: number;
+  /** Injects the fault and ends it; runs with the workload going. */
+  fault: (c: FaultCluster, leader: number, w: Workload) => Promise<void>;
+  /** Load after the fault ended (ms, default 1500). */
+  afterMs?: number;
+  /** Longest wait for the first ok write after the fault ended (default 20 s). */
+  recoveryBoundMs?: number;
+  workload?: Partial<WorkloadOptions>;
+}
+
+/** What a scenario measured. */
+export interface ScenarioResult {
+  cluster: FaultCluster;
+  workload: Workload;
+  operations: number;
+  recoveryMs: number;
+  applied: number;
+}
+
+export const DEFAULT_ARGS = ['--request-timeout', '2000', '--log-level', 'warn'];
+
+export async function runScenario(t: TestContext, o: ScenarioOptions): Promise<ScenarioResult> {
+  const c = new FaultCluster([...DEFAULT_ARGS, ...(o.args ?? [])]);
+  let w: Workload | undefined;
+  t.after(async () => {
+    await w?.stop();
+    await c.close();
+  });
+  await c.setup(3);
+  const leader = await c.startAllMembers(o.env);
+  w = new Workload({ targets: () => c.liveBases(), ...o.workload });
+  w.start();
+  await sleep(o.warmupMs ?? 1000);
+  await o.fault(c, leader, w);
+  const healedAt = performance.now();
+  // Service must come back: a write acknowledged after the fault ended, within the bound.
+  const bound = o.recoveryBoundMs ?? 20_000;
+  const wl = w;
+  const firstOk = await new Promise<number>((resolve, reject) => {
+    const check = setInterval(() => {
+      const t1 = wl.okWriteTimes.find((x) => x > healedAt);
+      if (t1 !== undefined) {
+        clearInterval(check);
+        resolve(t1 - healedAt);
+      } else if (performance.now() - healedAt > bound) {
+        clearInterval(check);
+        reject(
+          new Error(`${o.name}: no write acknowledged within ${bound} ms after the fault ended\n${c.logs()}`),
+        );
+      }
+    }, 20);
+  });
+  await sleep(o.afterMs ?? 1500);
+  await w.stop();
+  const converged = await c.converge();
+  await w.finalReads(c.liveBases());
+  const file = join(tmpdir(), `raftwire-fault-${o.name}-${process.pid}.jsonl`);
+  const verdict = checkHistory(w.history, { timeoutMs: 60_000 });
+  if (verdict.outcome !== 'linearizable') w.save(file);
+  assert.equal(
+    verdict.outcome,
+    'linearizable',
+    `${o.name}: ${verdict.outcome === 'not-linearizable' ? `${verdict.explanation}\n${verdict.timeline}` : verdict.outcome === 'undecided' ? verdict.reason : ''} (history: ${file})`,
+  );
+  assert.ok(w.counts.okWrites >= 10, `${o.name}: only ${w.counts.okWrites} writes acknowledged`);
+  assert.ok(w.counts.okReads >= 10, `${o.name}: only ${w.counts.okReads} reads answered`);
+  t.diagnostic(
+    `${o.name}: ${w.history.length / 2} ops (ok ${w.counts.ok}, fail ${w.counts.fail}, info ${w.counts.info}), ` +
+      `first write ${Math.round(firstOk)} ms after the fault ended, applied ${converged.applied}`,
+  );
+  return {
+    cluster: c,
+    workload: w,
+    operations: w.history.length / 2,
+    recoveryMs: firstOk,
+    applied: converged.applied,
+  };
+}
+
+/** SIGKILLs member `id`, waits `downMs`, restarts it (without failpoints). */
+export async function crashAndRestart(c: FaultCluster, id: number, downMs = 1000): Promise<void> {
+  await c.kill(id, 'SIGKILL');
+  await sleep(downMs);
+  c.startMember(id);
+}
