@@ -20,6 +20,27 @@ export interface PeerServerOptions {
   logger?: Logger;
 }
 
+/**
+ * Makes `closeAllConnections()` also destroy TLS connections still in their handshake. Node's HTTP
+ * layer tracks a connection only from its 'secureConnection', so one accepted but mid-handshake
+ * when the server stops is closed by neither `closeAllConnections()` nor `close()`: it finishes
+ * its handshake afterwards, becomes an idle keep-alive connection nobody closes, and `close()`
+ * waits for it (seen as a transport test hanging its file under load).
+ */
+function closesHandshakingSockets(server: import('node:https').Server): void {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const closeTracked = server.closeAllConnections.bind(server);
+  server.closeAllConnections = () => {
+    closeTracked();
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+  };
+}
+
 /** A peer-port server serving `transport.handler()`; https when the transport has a cert and key. */
 export function createPeerServer(transport: Transport, options: PeerServerOptions = {}): Server {
   const log = options.logger ?? noopLogger;
@@ -33,6 +54,7 @@ export function createPeerServer(transport: Transport, options: PeerServerOption
     return createHttpServer(common, transport.handler());
   }
   const server = createHttpsServer({ ...common, ...serverTlsOptions(tls) }, transport.handler());
+  closesHandshakingSockets(server);
   // A failed handshake may have torn the TLS socket down already: remember each TCP peer's address.
   const addresses = new WeakMap<object, string>();
   server.on('connection', (raw: Socket) => addresses.set(raw, `${raw.remoteAddress}:${raw.remotePort}`));

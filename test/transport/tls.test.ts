@@ -7,13 +7,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MessageType, newMessage } from '../../src/raftpb/index.js';
 import type { TransportTlsOptions } from '../../src/transport/index.js';
 import { waitFor } from '../support/wait.js';
-import { startNode, type TestNode } from './harness.js';
+import { startNode, type TestNode, withTimeout } from './harness.js';
 
 let dir: string;
 const pem: Record<string, string> = {};
@@ -201,6 +202,18 @@ describe('TLS', () => {
     await a.raft.waitForMessages(1);
     await a.close();
     await b.close();
+  });
+
+  it('stopping closes a connection still in its TLS handshake (close() does not wait for it)', async (t) => {
+    const node = await startNode(1n, { tls: tlsFor('node1') });
+    const port = Number(new URL(node.url).port);
+    // A TCP connection that never sends its ClientHello: accepted, not yet an HTTP connection.
+    const raw = connect(port, '127.0.0.1');
+    t.after(() => raw.destroy());
+    await new Promise<void>((resolve, reject) => raw.once('connect', resolve).once('error', reject));
+    const closed = new Promise<void>((resolve) => raw.once('close', () => resolve()));
+    await withTimeout(node.close(), 5_000, 'the node closed despite a handshaking connection');
+    await withTimeout(closed, 5_000, 'the handshaking connection closed by the server');
   });
 
   it('allowed-hostname that does not match is rejected', async () => {
