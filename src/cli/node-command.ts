@@ -273,10 +273,15 @@ export async function nodeCommand(args: string[]): Promise<number> {
       const gone = (): void => stop(0, 'supervisor gone');
       process.stdin.once('end', gone).once('error', gone).resume();
     }
-    node.replica.once('fatal', (err: Error) => {
+    const fatal = (err: Error): void => {
       logger.error({ err: describe(err), cause: describe(err.cause) }, 'member stopped');
       console.error(`raftwire node: ${describe(err)}`);
       stop(1, 'fatal');
-    });
+    };
+    // A fatal error while the client API was still starting (a failed first fsync, say) was
+    // emitted before this listener existed: the member would serve 503s forever.
+    const early = node.replica.failure;
+    if (early !== undefined) fatal(early);
+    else node.replica.once('fatal', fatal);
   });
 }

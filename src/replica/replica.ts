@@ -627,6 +627,14 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
    * progress, stops the transport and the peer server, and closes the WAL. Idempotent; after a
    * fatal error it resolves once the shutdown that error started is done.
    */
+  /**
+   * The fatal error this replica stopped on, or undefined while it runs (or after a plain close).
+   * The `fatal` event fires once; a caller that subscribes late checks this instead.
+   */
+  get failure(): ReplicaError | undefined {
+    return this.#fatal;
+  }
+
   close(): Promise<void> {
     if (this.#shutdown === undefined) {
       this.#state = 'closing';
