@@ -52,6 +52,23 @@ export async function servePipeline(
   if (!gate.compatible(req, res, 'pipeline')) return;
   gate.learnSender(req, undefined);
   if (req.socket.timeout !== CONN_READ_TIMEOUT_MS) req.socket.setTimeout(CONN_READ_TIMEOUT_MS);
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > PIPELINE_BODY_MAX_BYTES) {
+    // Refused before reading: a peer declaring more than any raft message can be gets a status
+    // rather than a 5 s wait for bytes that are not coming (etcd 3.4 would read and buffer it).
+    log.warn(
+      {
+        'local-member-id': ctx.localHex,
+        'remote-address': remoteAddress(req),
+        error: `declared body of ${declared} bytes exceeds ${PIPELINE_BODY_MAX_BYTES}`,
+      },
+      'failed to read Raft message',
+    );
+    ctx.metrics.receivedFailures.inc({ From: remoteAddress(req) });
+    res.setHeader('Connection', 'close');
+    httpError(res, 413, 'raft message too large');
+    return;
+  }
   let body: Buffer;
   try {
     body = await readBody(req, PIPELINE_BODY_MAX_BYTES);

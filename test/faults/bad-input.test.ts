@@ -157,6 +157,7 @@ test('bad input on every endpoint of a member under load', async (t) => {
     codes.wrongCluster?.every((x) => x === 412),
     `wrong cluster ID: ${codes.wrongCluster}`,
   );
+  assert.equal(codes.oversized?.[0], 413, `a declared 2^40-byte POST /raft: ${codes.oversized}`);
   assert.ok(
     codes.pipelineMalformed?.every((x) => x === 400),
     `malformed bodies: ${codes.pipelineMalformed}`,

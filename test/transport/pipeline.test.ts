@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { MessageType, newEntry, newMessage } from '../../src/raftpb/index.js';
@@ -16,7 +17,15 @@ import {
   TransportErrorCode,
 } from '../../src/transport/index.js';
 import { waitFor } from '../support/wait.js';
-import { fakePeer, MemoryLogger, metricValue, RecordingRaft, track, withTimeout } from './harness.js';
+import {
+  fakePeer,
+  MemoryLogger,
+  metricValue,
+  RecordingRaft,
+  startNode,
+  track,
+  withTimeout,
+} from './harness.js';
 
 /** A transport whose peer 2 is `url`, whose streams never come up (the fake answers 404 to dials). */
 async function transportTo(url: string, extra: { leaderStats?: LeaderStats } = {}) {
@@ -199,5 +208,29 @@ describe('pipeline', () => {
     // etcd TestStopBlockedPipeline: in-flight requests are cancelled rather than waited for.
     await withTimeout(tr.stop(), 2_000, 'stop with hung POSTs');
     await peer.close();
+  });
+});
+
+describe('pipeline handler', () => {
+  it('answers 413 at once to a POST /raft declaring more than any raft message (no wait for the body)', async () => {
+    const node = await startNode(2n);
+    const port = Number(new URL(node.url).port);
+    const s = connect(port, '127.0.0.1');
+    track(async () => void s.destroy());
+    let answer = '';
+    s.on('data', (c: Buffer) => {
+      answer += c.toString('latin1');
+    });
+    const closed = new Promise<void>((resolve) => s.once('close', () => resolve()));
+    s.write(
+      `POST /raft HTTP/1.1\r\nHost: x\r\nX-Server-From: 1\r\nX-Server-Version: 3.4.23\r\nX-Min-Cluster-Version: 3.0.0\r\nX-Etcd-Cluster-ID: 1000\r\nContent-Length: ${2 ** 40}\r\n\r\nxx`,
+    );
+    // Well under the handler's 5 s read deadline: the status comes from the header alone.
+    await withTimeout(closed, 2_000, 'the 413 and the connection closed');
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.match(answer, /raft message too large/);
+    assert.ok(node.logger.has('failed to read Raft message'));
+    assert.equal(node.raft.messages.length, 0);
+    await node.close();
   });
 });
