@@ -5,16 +5,28 @@
  * server: it follows the requests' framing (head, Content-Length or chunked body), and in a request
  * line whose target holds such bytes it percent-escapes them and adds a header carrying the
  * original target; {@link requestTarget} gives the handler the original back. A client's own
- * header of that name is removed, so it cannot forge a key. Anything it cannot frame (a head over
+ * header of that name is removed, so it cannot forge a key. A method node's parser does not know
+ * (`FOO`, `get`; Go takes any token) is replaced by a stand-in the API answers the same way, with
+ * the original in another header. Anything it cannot frame (a head over
  * 64 KiB, a bad Content-Length, an upgrade) is passed through untouched from there on, for node's
  * parser to judge as before.
  */
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, METHODS } from 'node:http';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 
 /** The header carrying the original request target (hex) of a rewritten request line. */
 export const RAW_TARGET_HEADER = 'x-raftwire-raw-target';
+/** The header carrying the original method of a request line whose method node does not know. */
+export const RAW_METHOD_HEADER = 'x-raftwire-raw-method';
+/**
+ * What an unknown method becomes for node's parser: a method node knows and raftexample's API
+ * answers as it answers every method it does not serve (405 with its Allow lines), as Go does for
+ * `FOO` or `get`.
+ */
+const STAND_IN_METHOD = 'PATCH';
+const KNOWN_METHODS = new Set(METHODS);
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_LINE_BYTES = 4 * 1024;
@@ -36,7 +48,10 @@ function rewriteHead(head: Buffer): { out: Buffer; next: State; length: number }
   const lines = head.toString('latin1').split('\r\n');
   const requestLine = lines[0] ?? '';
   const headers = lines.slice(1).filter((l) => l !== '');
-  const kept = headers.filter((l) => l.slice(0, l.indexOf(':')).trim().toLowerCase() !== RAW_TARGET_HEADER);
+  const kept = headers.filter((l) => {
+    const name = l.slice(0, l.indexOf(':')).trim().toLowerCase();
+    return name !== RAW_TARGET_HEADER && name !== RAW_METHOD_HEADER;
+  });
   let line = requestLine;
   const first = requestLine.indexOf(' ');
   const last = requestLine.lastIndexOf(' ');
@@ -46,6 +61,11 @@ function rewriteHead(head: Buffer): { out: Buffer; next: State; length: number }
       const escaped = target.replace(/[\x80-\xff]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
       line = `${requestLine.slice(0, first + 1)}${escaped}${requestLine.slice(last)}`;
       kept.push(`${RAW_TARGET_HEADER}: ${Buffer.from(target, 'latin1').toString('hex')}`);
+    }
+    const token = requestLine.slice(0, first);
+    if (TOKEN.test(token) && !KNOWN_METHODS.has(token)) {
+      line = `${STAND_IN_METHOD}${line.slice(first)}`;
+      kept.push(`${RAW_METHOD_HEADER}: ${token}`);
     }
   }
   const out = Buffer.from(`${[line, ...kept].join('\r\n')}\r\n\r\n`, 'latin1');
