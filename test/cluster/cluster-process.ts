@@ -33,7 +33,8 @@ export function clusterPorts(base: number, nodes: number): number[] {
 /** A base port whose cluster ports are all free right now. */
 export async function freeBasePort(nodes: number): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + 10 * Math.floor(Math.random() * 3500);
+    // Below the ephemeral range (test/support/ports.ts): no client socket can take one meanwhile.
+    const base = 20_000 + 10 * Math.floor(Math.random() * 1_270);
     const free = await Promise.all(clusterPorts(base, nodes).map((p) => portFree(p)));
     if (free.every((f) => f)) return base;
   }

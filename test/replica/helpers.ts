@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Replica, type ReplicaOptions, type StateMachine } from '../../src/replica/index.js';
+import { freePorts } from '../support/ports.js';
 
 /** Applied entries by index; `counts` says how often each index was applied to this state. */
 export class MemoryStateMachine implements StateMachine<number> {
@@ -53,22 +54,7 @@ export class MemoryStateMachine implements StateMachine<number> {
 }
 
 /** `n` loopback ports that were free a moment ago. */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<import('node:net').Server>((resolve, reject) => {
-          const s = createServer();
-          s.once('error', reject);
-          s.listen(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-  return ports;
-}
+export { freePorts };
 
 /** A temporary directory removed by `cleanup`. */
 export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { goEnv } from '../../support/go.js';
 import { fromHex } from '../../support/hex.js';
 import { projectRoot, vectorsDir } from '../../support/paths.js';
+import { freePort } from '../../support/ports.js';
 import { waitFor } from '../../support/wait.js';
 
 /** build/go/raftexample, built on first use. */
@@ -25,19 +26,7 @@ export function raftexampleBinary(): string {
   return out;
 }
 
-/** A port that was free a moment ago (the kernel's choice for port 0 on loopback). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() =>
-        typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
+export { freePort };
 
 /** Resolves once 127.0.0.1:port accepts a connection, trying every 20 ms until `timeoutMs`. */
 async function waitForListener(port: number, timeoutMs: number): Promise<void> {
