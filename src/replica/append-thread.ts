@@ -31,12 +31,20 @@ export class AppendThread {
   /** The last hard state given to the WAL, and a newer commit-only one not written yet. */
   #savedHs: HardState;
   #pendingHs: HardState | undefined;
+  /**
+   * The log's last index as the WAL will replay it: that of the latest save handed to the WAL (or
+   * snapshot installed). A commit index written on its own (flushHardState) must not exceed it: an
+   * append deferred on the chain (behind a snapshot install, or with failpoints on) may not have
+   * reached the WAL yet, and a HardState whose commit is past the replayed log cannot be loaded.
+   */
+  #issuedLast: number;
 
   constructor(
     private readonly host: AppendHost,
     initial: HardState,
   ) {
     this.#savedHs = initial;
+    this.#issuedLast = host.storage.lastIndex();
   }
 
   /** Resolves when everything queued so far is done. */
@@ -77,6 +85,7 @@ export class AppendThread {
     if (!FAILPOINTS_ON && snap === undefined && this.#snapshotsPending === 0 && needsWrite) {
       saved = this.host.wal.save(hs, entries);
       saved.catch(() => {});
+      if (entries.length > 0) this.#issuedLast = (entries[entries.length - 1] as { index: number }).index;
     } else if (snap !== undefined) {
       this.#snapshotsPending++;
     }
@@ -87,12 +96,15 @@ export class AppendThread {
           await this.host.applyIdle();
           if (!this.host.running()) return;
           await this.host.installSnapshot(snap);
+          this.#issuedLast = snap.metadata.index;
           this.#snapshotsPending--;
         }
         if (saved !== undefined) await saved;
         else if (needsWrite) {
           if (FAILPOINTS_ON) await failpointAsync('raftBeforeSave');
-          await this.host.wal.save(hs, entries);
+          const save = this.host.wal.save(hs, entries);
+          if (entries.length > 0) this.#issuedLast = (entries[entries.length - 1] as { index: number }).index;
+          await save;
           if (FAILPOINTS_ON) await failpointAsync('raftAfterSave');
         }
         if (!this.host.running()) return;
@@ -107,6 +119,16 @@ export class AppendThread {
   async flushHardState(): Promise<void> {
     const hs = this.#pendingHs;
     if (hs === undefined) return;
+    if (hs.commit > this.#issuedLast) {
+      // Part of the committed log is still queued for the WAL: write the commit index only as far
+      // as the WAL has the log; the rest goes with the save that follows.
+      const partial = { ...hs, commit: this.#issuedLast };
+      if (partial.commit > this.#savedHs.commit) {
+        this.#savedHs = partial;
+        await this.host.wal.save(partial, []);
+      }
+      return;
+    }
     this.#pendingHs = undefined;
     this.#savedHs = hs;
     await this.host.wal.save(hs, []);
