@@ -3,7 +3,6 @@
  * loopback ports, and a cluster of replicas in this process.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Replica, type ReplicaOptions, type StateMachine } from '../../src/replica/index.js';
