@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultProxy, identifyRaftPeer, type LinkFault } from '../../../src/testing/fault-proxy.js';
 import { ProcessCluster } from '../../kv/e2e/process-cluster.js';
+import { tortureRandom } from './torture.js';
 
 const hex = (id: number): string => id.toString(16);
 
@@ -32,6 +33,7 @@ export class FaultCluster extends ProcessCluster {
         const p = await FaultProxy.start({
           target: { host: '127.0.0.1', port: m.peerPort },
           identify: identifyRaftPeer,
+          random: tortureRandom(),
         });
         if (!taken.has(p.port)) {
           this.proxies.set(m.id, p);

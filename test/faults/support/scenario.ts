@@ -12,6 +12,7 @@ import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkHistory } from '../../../src/testing/index.js';
 import { FaultCluster } from './fault-cluster.js';
+import { TORTURE_SEED, tortureLoadMs } from './torture.js';
 import { Workload, type WorkloadOptions } from './workload.js';
 
 /** What a scenario configures. */
@@ -54,7 +55,8 @@ export async function runScenario(t: TestContext, o: ScenarioOptions): Promise<S
   const leader = await c.startAllMembers(o.env);
   w = new Workload({ targets: () => c.liveBases(), ...o.workload });
   w.start();
-  await sleep(o.warmupMs ?? 1000);
+  const load = tortureLoadMs();
+  await sleep(load?.[0] ?? o.warmupMs ?? 1000);
   await o.fault(c, leader, w);
   const healedAt = performance.now();
   // Service must come back: a write acknowledged after the fault ended, within the bound.
@@ -74,7 +76,7 @@ export async function runScenario(t: TestContext, o: ScenarioOptions): Promise<S
       }
     }, 20);
   });
-  await sleep(o.afterMs ?? 1500);
+  await sleep(load?.[1] ?? o.afterMs ?? 1500);
   await w.stop();
   const converged = await c.converge();
   await w.finalReads(c.liveBases());
@@ -89,7 +91,7 @@ export async function runScenario(t: TestContext, o: ScenarioOptions): Promise<S
   assert.ok(w.counts.okWrites >= 10, `${o.name}: only ${w.counts.okWrites} writes acknowledged`);
   assert.ok(w.counts.okReads >= 10, `${o.name}: only ${w.counts.okReads} reads answered`);
   t.diagnostic(
-    `${o.name}: ${w.history.length / 2} ops (ok ${w.counts.ok}, fail ${w.counts.fail}, info ${w.counts.info}), ` +
+    `${o.name} (seed ${TORTURE_SEED}): ${w.history.length / 2} ops (ok ${w.counts.ok}, fail ${w.counts.fail}, info ${w.counts.info}), ` +
       `first write ${Math.round(firstOk)} ms after the fault ended, applied ${converged.applied}`,
   );
   return {

@@ -12,6 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import type { HistoryFn, HistoryOp } from '../../../src/testing/index.js';
+import { tortureRandom } from './torture.js';
 
 /** What one HTTP exchange came to. */
 interface Answer {
@@ -85,6 +86,8 @@ export interface WorkloadOptions {
   mix?: [number, number, number, number];
   /** Pause between one client's operations (default 5 ms). */
   thinkMs?: number;
+  /** Random source of the choices (member, key, operation; default a stream of the torture seed). */
+  random?: () => number;
 }
 
 /** Tallies of a workload. */
@@ -115,6 +118,7 @@ export class Workload {
       timeoutMs: 4000,
       mix: [4, 3, 2, 1],
       thinkMs: 5,
+      random: tortureRandom(),
       ...options,
     };
   }
@@ -149,7 +153,7 @@ export class Workload {
 
   #pickTarget(): string | undefined {
     const ts = this.#o.targets();
-    return ts.length === 0 ? undefined : ts[Math.floor(Math.random() * ts.length)];
+    return ts.length === 0 ? undefined : ts[Math.floor(this.#o.random() * ts.length)];
   }
 
   async #loop(p: number): Promise<void> {
@@ -161,8 +165,8 @@ export class Workload {
         await new Promise((res) => setTimeout(res, 50));
         continue;
       }
-      const key = `k${Math.floor(Math.random() * this.#o.keys)}`;
-      const x = Math.random() * total;
+      const key = `k${Math.floor(this.#o.random() * this.#o.keys)}`;
+      const x = this.#o.random() * total;
       if (x < r) await this.read(p, base, key);
       else if (x < r + w) await this.write(p, base, key);
       else if (x < r + w + c) await this.cas(p, base, key);
