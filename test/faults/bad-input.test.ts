@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultCluster } from './support/fault-cluster.js';
+import { MiB, memoryOf } from './support/memory.js';
 import { runScenario } from './support/scenario.js';
 
 /** Sends raw bytes; resolves with the status code of the answer (0: closed without one). */
@@ -131,15 +132,47 @@ async function blast(c: FaultCluster, target: number): Promise<Record<string, nu
   return out;
 }
 
+/**
+ * The growth of a member's peak resident memory allowed while it takes bad input: a member that
+ * buffered what a length prefix promises (2^40 bytes) or a body per idle connection would pass it.
+ */
+const MEMORY_GROWTH_BOUND = 128 * MiB;
+
+/** Runs `fault` on member `id`, then checks its peak memory grew less than the bound. */
+async function withinMemoryBound(
+  t: TestContext,
+  c: FaultCluster,
+  id: number,
+  fault: () => Promise<void>,
+): Promise<void> {
+  const pid = c.member(id).child?.pid;
+  assert.ok(pid !== undefined, `member ${id} runs`);
+  const before = memoryOf(pid);
+  await fault();
+  const after = memoryOf(pid);
+  const growth = after.peak - before.rss;
+  t.diagnostic(
+    `member ${id}: rss ${(before.rss / MiB).toFixed(0)} MiB before, peak ${(after.peak / MiB).toFixed(0)} MiB during, rss ${(after.rss / MiB).toFixed(0)} MiB after`,
+  );
+  assert.ok(
+    growth < MEMORY_GROWTH_BOUND,
+    `member ${id}'s peak memory grew ${(growth / MiB).toFixed(0)} MiB under bad input (bound ${MEMORY_GROWTH_BOUND / MiB} MiB)`,
+  );
+}
+
 test('bad input on every endpoint of a member under load', async (t) => {
   let codes: Record<string, number[]> = {};
   await runScenario(t, {
     name: 'bad-input',
     fault: async (c, leader) => {
-      codes = await blast(c, leader);
+      await withinMemoryBound(t, c, leader, async () => {
+        codes = await blast(c, leader);
+      });
       const follower = [1, 2, 3].find((id) => id !== leader) as number;
-      const more = await blast(c, follower);
-      for (const [k, v] of Object.entries(more)) codes[k] = [...(codes[k] ?? []), ...v];
+      await withinMemoryBound(t, c, follower, async () => {
+        const more = await blast(c, follower);
+        for (const [k, v] of Object.entries(more)) codes[k] = [...(codes[k] ?? []), ...v];
+      });
       for (const id of [1, 2, 3]) assert.ok((await c.status(id)) !== undefined, `member ${id} still answers`);
     },
   });
@@ -175,30 +208,31 @@ test('slowloris and 1000 concurrent idle connections on the client and peer port
   });
   await runScenario(t, {
     name: 'connection-storm',
-    fault: async (c, leader) => {
-      const m = c.member(leader);
-      // 1000 idle connections, half on each port.
-      for (let i = 0; i < 1000; i++) {
-        const s = connect(i % 2 === 0 ? m.clientPort : m.peerPort, '127.0.0.1');
-        s.on('error', () => {});
-        sockets.push(s);
-      }
-      // 40 slowloris requests: one header byte every 100 ms.
-      const slow = Array.from({ length: 40 }, (_, i) => {
-        const s = connect(i % 2 === 0 ? m.clientPort : m.peerPort, '127.0.0.1');
-        s.on('error', () => {});
-        sockets.push(s);
-        return s;
-      });
-      const head = 'GET /k0 HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaa';
-      for (let i = 0; i < 30; i++) {
-        for (const s of slow) if (!s.destroyed) s.write(head[i % head.length] as string);
-        await sleep(100);
-      }
-      // The member still answers a fresh request while all that is open.
-      const st = await c.status(leader);
-      assert.ok(st !== undefined, 'the leader answers /-/status during the storm');
-      for (const s of sockets) s.destroy();
-    },
+    fault: async (c, leader) =>
+      withinMemoryBound(t, c, leader, async () => {
+        const m = c.member(leader);
+        // 1000 idle connections, half on each port.
+        for (let i = 0; i < 1000; i++) {
+          const s = connect(i % 2 === 0 ? m.clientPort : m.peerPort, '127.0.0.1');
+          s.on('error', () => {});
+          sockets.push(s);
+        }
+        // 40 slowloris requests: one header byte every 100 ms.
+        const slow = Array.from({ length: 40 }, (_, i) => {
+          const s = connect(i % 2 === 0 ? m.clientPort : m.peerPort, '127.0.0.1');
+          s.on('error', () => {});
+          sockets.push(s);
+          return s;
+        });
+        const head = 'GET /k0 HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+        for (let i = 0; i < 30; i++) {
+          for (const s of slow) if (!s.destroyed) s.write(head[i % head.length] as string);
+          await sleep(100);
+        }
+        // The member still answers a fresh request while all that is open.
+        const st = await c.status(leader);
+        assert.ok(st !== undefined, 'the leader answers /-/status during the storm');
+        for (const s of sockets) s.destroy();
+      }),
   });
 });
