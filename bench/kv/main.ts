@@ -5,6 +5,8 @@
  *   npm run bench -- kv                 (C = 1, 16, 64; 10 s each)
  *   BENCH_SECONDS=3 BENCH_CONCURRENCY=16 npm run bench -- kv   (shorter / fewer rows)
  *   BENCH_SYSTEMS=raftwire npm run bench -- kv   (one side only; no ratio then)
+ *   BENCH_SYSTEMS=raftwire,raftwire-nofp npm run bench -- kv   (raftwire as built against a copy
+ *     with every failpoint guard compiled out: what the guards cost with failpoints off)
  *   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench -- kv   (profile raftwire)
  *
  * C clients PUT 100-byte values to fresh keys for the duration, spread over the three members
@@ -20,7 +22,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { type FoldedCopy, foldFailpoints } from '../support/fold-failpoints.js';
 import { table } from '../transport/report.js';
 import { type BenchCluster, cpuSeconds, peakRssMiB, startRaftexample, startRaftwire } from './members.js';
 
@@ -207,6 +211,8 @@ async function measureBoth(
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'raftwire-bench-kv-'));
+const projectRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
+let folded: FoldedCopy | undefined;
 try {
   console.log(
     `bench/kv: 3 members each, ${SECONDS} s per row, 100 B values, clients spread over the members`,
@@ -216,6 +222,18 @@ try {
     {
       name: 'raftwire',
       start: () => startRaftwire(dir, nodeArgs),
+      committed: true,
+      getLabel: 'GET (linearizable)',
+    },
+    {
+      name: 'raftwire-nofp',
+      start: () => {
+        folded = foldFailpoints(projectRoot);
+        console.error(
+          `  raftwire-nofp: guards compiled out in ${JSON.stringify(Object.fromEntries(folded.rewritten))}`,
+        );
+        return startRaftwire(dir, nodeArgs, folded.root, 'raftwire-nofp');
+      },
       committed: true,
       getLabel: 'GET (linearizable)',
     },
@@ -262,7 +280,23 @@ try {
       f(ga.opsPerS / (gb?.opsPerS ?? Number.NaN), 2),
     ]);
   }
-  console.log(table(['row', 'raftwire ops/s', 'raftexample ops/s', 'raftwire/raftexample'], ratioRows));
+  if (go.length > 0 && ts.length > 0)
+    console.log(table(['row', 'raftwire ops/s', 'raftexample ops/s', 'raftwire/raftexample'], ratioRows));
+  const nofp = pick('raftwire-nofp');
+  if (nofp.length > 0 && ts.length > 0) {
+    console.log('');
+    const rows = ts.map((a) => {
+      const b = nofp.find((r) => r.op === a.op && r.c === a.c);
+      return [
+        `${a.op} C=${a.c}`,
+        f(a.opsPerS),
+        f(b?.opsPerS ?? Number.NaN),
+        f(a.opsPerS / (b?.opsPerS ?? Number.NaN), 2),
+      ];
+    });
+    console.log(table(['row', 'guards in, off (ops/s)', 'guards compiled out (ops/s)', 'in/out'], rows));
+  }
 } finally {
+  folded?.remove();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -115,13 +115,19 @@ async function stopAll(members: BenchMember[], signal: NodeJS.Signals = 'SIGKILL
 }
 
 /** Three raftwire members through the CLI. */
-export async function startRaftwire(dir: string, nodeArgs: string[] = []): Promise<BenchCluster> {
+/** `root`: the project copy whose dist/ runs (default this one; bench/support/fold-failpoints.ts makes others). */
+export async function startRaftwire(
+  dir: string,
+  nodeArgs: string[] = [],
+  root = projectRoot,
+  name = 'raftwire',
+): Promise<BenchCluster> {
   const peers = [await freePort(), await freePort(), await freePort()];
   const clients = [await freePort(), await freePort(), await freePort()];
   const cluster = peers.map((p) => `http://127.0.0.1:${p}`).join(',');
-  const cli = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
+  const cli = join(root, 'dist', 'src', 'cli', 'main.js');
   const members = clients.map((port, i): BenchMember => {
-    const logFile = join(dir, `raftwire-${i + 1}.log`);
+    const logFile = join(dir, `${name}-${i + 1}.log`);
     const args = [
       ...nodeArgs,
       cli,
@@ -133,7 +139,7 @@ export async function startRaftwire(dir: string, nodeArgs: string[] = []): Promi
       '--port',
       String(port),
     ];
-    args.push('--listen-client', `http://127.0.0.1:${port}`, '--data-dir', join(dir, `raftwire-${i + 1}`));
+    args.push('--listen-client', `http://127.0.0.1:${port}`, '--data-dir', join(dir, `${name}-${i + 1}`));
     args.push('--log-level', 'warn');
     return {
       id: i + 1,
@@ -149,7 +155,7 @@ export async function startRaftwire(dir: string, nodeArgs: string[] = []): Promi
     throw err;
   }
   return {
-    name: 'raftwire',
+    name,
     members,
     async follower() {
       const r = await fetch(`${members[0]?.base}/-/status`);
