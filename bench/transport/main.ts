@@ -5,7 +5,7 @@
  *   npm run bench -- transport              (full: 3 reps, Go with GOMAXPROCS=2 and =1)
  *   BENCH_QUICK=1 npm run bench -- transport (quick: 1 rep, short cases, no GOMAXPROCS=1 run)
  *
- * Also BENCH_REPS, BENCH_CASE_MS, BENCH_IMPLS=Go,TS,Go1 and BENCH_CASES=a,f (subsets), and
+ * Also BENCH_REPS, BENCH_CASE_MS, BENCH_IMPLS=Go,TS,Go1 (TSnofp: failpoint guards compiled out) and BENCH_CASES=a,f (subsets), and
  * BENCH_NODE_ARGS (node flags for the TS peers, e.g. --cpu-prof).
  *
  * One sender and one receiver, each its own process, on loopback, with a flow-control window so
@@ -17,6 +17,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { type FoldedCopy, foldFailpoints } from '../support/fold-failpoints.js';
 import { type BenchCase, CASES, LATENCY_CASES, type LatencyCase } from './cases.js';
 import { PeerProcess, type Reply } from './peer-process.js';
 import { busyCores, fix, int, machineTicks, medianBy, table } from './report.js';
@@ -59,9 +60,29 @@ const tsImpl: Impl = {
 };
 
 const onlyImpls = process.env.BENCH_IMPLS?.split(',');
+/**
+ * BENCH_IMPLS=TS,TSnofp: raftwire as built against a copy with every failpoint guard compiled out
+ * (bench/support/fold-failpoints.ts); the ratio columns TS/TSnofp show what the guards cost when off.
+ */
+let folded: FoldedCopy | undefined;
+const tsNoFailpointsImpl: Impl = {
+  name: 'TSnofp',
+  start: (role, extra = []) => {
+    folded ??= foldFailpoints(join(here, '..', '..', '..'));
+    return PeerProcess.spawn(`TSnofp ${role}`, process.execPath, [
+      ...nodeArgs,
+      join(folded.root, 'dist', 'bench', 'transport', 'peer.js'),
+      role,
+      ...extra.map((a) => a.replace(/^-/, '--')),
+    ]);
+  },
+};
+process.once('exit', () => folded?.remove());
 const IMPLS: readonly Impl[] = (
   quick ? [goImpl('Go', {}), tsImpl] : [goImpl('Go', {}), tsImpl, goImpl('Go1', { GOMAXPROCS: '1' })]
-).filter((i) => onlyImpls === undefined || onlyImpls.includes(i.name));
+)
+  .concat(onlyImpls?.includes('TSnofp') ? [tsNoFailpointsImpl] : [])
+  .filter((i) => onlyImpls === undefined || onlyImpls.includes(i.name));
 
 /** A connected sender/receiver pair. */
 interface Pair {
@@ -247,7 +268,8 @@ async function main(): Promise<void> {
       const proc = peerGo.start('node', ['-id', String(i + 2)]);
       peers.push({ proc, url: String((await proc.ready).url), id: i + 2 });
     }
-    for (const impl of IMPLS.filter((i) => i.name !== 'Go1')) rss.set(impl.name, await idleRss(impl, peers));
+    for (const impl of IMPLS.filter((i) => i.name === 'TS' || i.name === 'Go'))
+      rss.set(impl.name, await idleRss(impl, peers));
   } finally {
     await Promise.all(peers.map((p) => p.proc.stop()));
   }
