@@ -26,7 +26,13 @@ test('one leader per term, over several terms, is no conflict', () => {
     sample(3, 4, '3', 'leader'),
   ];
   assert.deepEqual(leaderConflicts(samples), []);
-  assert.deepEqual(summarize(samples, 5), { samples: 7, terms: 3, termsWithLeader: 3, rounds: 5 });
+  assert.deepEqual(summarize(samples, 5), {
+    samples: 7,
+    terms: 3,
+    termsWithLeader: 3,
+    members: 3,
+    rounds: 5,
+  });
 });
 
 test('two members claiming leadership of the same term is a conflict', () => {

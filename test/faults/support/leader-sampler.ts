@@ -59,6 +59,8 @@ export interface SamplerSummary {
   terms: number;
   /** Distinct terms in which some member claimed leadership. */
   termsWithLeader: number;
+  /** Distinct members that answered. */
+  members: number;
   rounds: number;
 }
 
@@ -67,6 +69,7 @@ export function summarize(samples: readonly LeaderSample[], rounds = 0): Sampler
     samples: samples.length,
     terms: new Set(samples.map((s) => s.term)).size,
     termsWithLeader: new Set(samples.filter(claimsLeadership).map((s) => s.term)).size,
+    members: new Set(samples.map((s) => s.member)).size,
     rounds,
   };
 }
