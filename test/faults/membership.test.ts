@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { moreWrites } from './support/failpoint-crash.js';
 import type { FaultCluster } from './support/fault-cluster.js';
 import { runScenario } from './support/scenario.js';
 
@@ -118,4 +119,66 @@ test('replace a member (remove a follower for good, add a fresh member, it catch
   assert.equal(live.length, 3, `live members ${live}`);
   assert.ok(live.includes(4), `member 4 is not running: ${live}`);
   assert.equal(r.leaders.members, 4, 'the leader sampler polled the new member too');
+});
+
+test('membership churn (3 rounds: add a 4th member, it becomes a voter, remove it for good)', async (t) => {
+  const r = await runScenario(t, {
+    name: 'membership-churn',
+    fault: async (c) => {
+      for (const id of [4, 5, 6]) {
+        const via = await currentLeader(c);
+        await addMember(c, via, id);
+        await untilVoter(c, via, id);
+        const leader = await currentLeader(c);
+        const del = await ask(c, leader, 'DELETE', `/-/members/${hex(id)}`, undefined, 15_000);
+        assert.equal(del.status, 204, `remove ${id}: ${del.status} ${del.text}`);
+        await c.kill(id, 'SIGKILL');
+      }
+    },
+  });
+  const live = [...r.cluster.members.values()].filter((m) => m.child !== undefined).map((m) => m.id);
+  assert.deepEqual(live, [1, 2, 3]);
+  assert.equal(r.leaders.members, 6, 'the leader sampler polled every added member');
+  const list = await ask(r.cluster, 1, 'GET', '/-/members');
+  const ids = (JSON.parse(list.text) as { members: Array<{ id: string }> }).members.map((m) => m.id).sort();
+  assert.deepEqual(ids, ['1', '2', '3']);
+});
+
+test('a follower down past compaction is brought back by a snapshot', async (t) => {
+  let sentBefore = 0;
+  let sentAfter = 0;
+  let leaderId = 0;
+  let downApplied = 0;
+  let leaderSnap = 0;
+  const snapshotsSent = async (c: FaultCluster, id: number): Promise<number> => {
+    const s = (await c.status(id)) as { snapshotSends?: { sent: number } } | undefined;
+    return s?.snapshotSends?.sent ?? -1;
+  };
+  await runScenario(t, {
+    name: 'down-past-compaction',
+    args: ['--snapshot-count', '25', '--snapshot-catch-up-entries', '5'],
+    fault: async (c, leader, w) => {
+      leaderId = leader;
+      const follower = [1, 2, 3].find((id) => id !== leader) as number;
+      downApplied = Number((await c.status(follower))?.applied ?? 0);
+      await c.kill(follower, 'SIGKILL');
+      await moreWrites(w, 80);
+      leaderSnap = Number((await c.status(leader))?.snapshotIndex ?? 0);
+      sentBefore = await snapshotsSent(c, leader);
+      c.startMember(follower);
+      await c.converge();
+      sentAfter = await snapshotsSent(c, leader);
+    },
+  });
+  t.diagnostic(
+    `down-past-compaction: follower down at applied ${downApplied}, leader snapshot at ${leaderSnap}, ` +
+      `leader's snapshots sent ${sentBefore} -> ${sentAfter}`,
+  );
+  // The leader compacted past the follower's log (it keeps 5 entries behind its snapshot)...
+  assert.ok(
+    leaderSnap - 5 > downApplied,
+    `leader ${leaderId} did not compact past ${downApplied}: ${leaderSnap}`,
+  );
+  // ...so the restarted follower could only be brought back by a snapshot.
+  assert.ok(sentAfter > sentBefore, `leader ${leaderId} sent no snapshot (${sentBefore} -> ${sentAfter})`);
 });
