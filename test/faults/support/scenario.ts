@@ -12,6 +12,7 @@ import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkHistory } from '../../../src/testing/index.js';
 import { FaultCluster } from './fault-cluster.js';
+import { LeaderSampler, type SamplerSummary } from './leader-sampler.js';
 import { TORTURE_SEED, tortureLoadMs } from './torture.js';
 import { Workload, type WorkloadOptions } from './workload.js';
 
@@ -40,6 +41,8 @@ export interface ScenarioResult {
   operations: number;
   recoveryMs: number;
   applied: number;
+  /** What the "no two leaders in a term" sampler saw. */
+  leaders: SamplerSummary;
 }
 
 export const DEFAULT_ARGS = ['--request-timeout', '2000', '--log-level', 'warn'];
@@ -47,11 +50,14 @@ export const DEFAULT_ARGS = ['--request-timeout', '2000', '--log-level', 'warn']
 export async function runScenario(t: TestContext, o: ScenarioOptions): Promise<ScenarioResult> {
   const c = new FaultCluster([...DEFAULT_ARGS, ...(o.args ?? [])]);
   let w: Workload | undefined;
+  const sampler = new LeaderSampler(c);
   t.after(async () => {
+    await sampler.stop();
     await w?.stop();
     await c.close();
   });
   await c.setup(3);
+  sampler.start();
   const leader = await c.startAllMembers(o.env);
   w = new Workload({ targets: () => c.liveBases(), ...o.workload });
   w.start();
@@ -80,6 +86,10 @@ export async function runScenario(t: TestContext, o: ScenarioOptions): Promise<S
   await w.stop();
   const converged = await c.converge();
   await w.finalReads(c.liveBases());
+  await sampler.stop();
+  const leaders = sampler.summary();
+  assert.deepEqual(sampler.conflicts(), [], `${o.name}: two leaders in one term`);
+  assert.ok(leaders.termsWithLeader >= 1, `${o.name}: the sampler never saw a leader`);
   const file = join(tmpdir(), `raftwire-fault-${o.name}-${process.pid}.jsonl`);
   const verdict = checkHistory(w.history, { timeoutMs: 60_000 });
   if (verdict.outcome !== 'linearizable') w.save(file);
@@ -92,7 +102,8 @@ export async function runScenario(t: TestContext, o: ScenarioOptions): Promise<S
   assert.ok(w.counts.okReads >= 10, `${o.name}: only ${w.counts.okReads} reads answered`);
   t.diagnostic(
     `${o.name} (seed ${TORTURE_SEED}): ${w.history.length / 2} ops (ok ${w.counts.ok}, fail ${w.counts.fail}, info ${w.counts.info}), ` +
-      `first write ${Math.round(firstOk)} ms after the fault ended, applied ${converged.applied}`,
+      `first write ${Math.round(firstOk)} ms after the fault ended, applied ${converged.applied}; ` +
+      `leader sampler: ${leaders.samples} samples, ${leaders.terms} terms (${leaders.termsWithLeader} with a leader)`,
   );
   return {
     cluster: c,
@@ -100,6 +111,7 @@ export async function runScenario(t: TestContext, o: ScenarioOptions): Promise<S
     operations: w.history.length / 2,
     recoveryMs: firstOk,
     applied: converged.applied,
+    leaders,
   };
 }
 
