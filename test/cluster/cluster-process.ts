@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../support/paths.js';
+import { PORT_RANGES } from '../support/ports.js';
 import { waitFor } from '../support/wait.js';
 
 export const CLI = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
@@ -33,8 +34,9 @@ export function clusterPorts(base: number, nodes: number): number[] {
 /** A base port whose cluster ports are all free right now. */
 export async function freeBasePort(nodes: number): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    // Below the ephemeral range (test/support/ports.ts): no client socket can take one meanwhile.
-    const base = 20_000 + 10 * Math.floor(Math.random() * 1_270);
+    // Below the ephemeral range, in the cluster tests' own range (test/support/ports.ts).
+    const [lo, hi] = PORT_RANGES.clusterBase;
+    const base = lo + 10 * Math.floor(Math.random() * ((hi - lo - 10 * (nodes + 1)) / 10));
     const free = await Promise.all(clusterPorts(base, nodes).map((p) => portFree(p)));
     if (free.every((f) => f)) return base;
   }

@@ -5,34 +5,15 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { canBind, freePort, PORT_RANGES } from '../../support/ports.js';
 import { raftexampleBinary } from '../storage/raftexample.js';
 
-/** Resolves true if `port` can be bound on `host` right now. */
-function canBind(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, host, () => srv.close(() => resolve(true)));
-  });
-}
-
-const taken = new Set<number>();
-
-/** A port in 20000–31999 that is free on all interfaces (raftexample's KV port binds `:port`). */
-export async function lowPort(): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (taken.has(port)) continue;
-    if (await canBind(port, '0.0.0.0')) {
-      taken.add(port);
-      return port;
-    }
-  }
-  throw new Error('no free port below 32768');
+/** A port in PORT_RANGES.go that is free on all interfaces (raftexample's KV port binds `:port`). */
+export function lowPort(): Promise<number> {
+  return freePort(PORT_RANGES.go);
 }
 
 /** One running Go raftexample member. */
