@@ -4,6 +4,7 @@
  * from the monotonic clock, so nothing may change; the checks of every scenario hold.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,50 @@ test('wall-clock jumps: leader +30 days, a follower -2 hours, for 3 s', async (t
       assert.ok(ahead > 29 * 86_400_000, `leader clock ahead by ${ahead} ms`);
       await sleep(Math.max(0, 3000 - (Date.now() - t0)));
       for (const id of [1, 2, 3]) writeFileSync(rc(id), '+0\n');
+    },
+  });
+});
+
+/**
+ * The monotonic clock leaps forward (as after a suspended VM or a stopped process resumes): raft's
+ * ticks, timeouts and every timer of the member see time move 20 s at once — on a follower, then
+ * on the leader. A monotonic clock never goes back, so the offsets only grow. Expired timers fire
+ * once (not once per missed interval), so at most an election follows; the checks hold.
+ */
+test('monotonic clock leaps: a follower +20 s, then the leader +20 s', async (t) => {
+  if (!existsSync(LIBFAKETIME)) throw new Error(`${LIBFAKETIME} missing: apt-get install faketime`);
+  const dir = mkdtempSync(join(tmpdir(), 'raftwire-clock-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const rc = (id: number): string => join(dir, `clock-${id}`);
+  for (const id of [1, 2, 3]) writeFileSync(rc(id), '+0\n');
+  const env = (id: number): Record<string, string> => ({
+    LD_PRELOAD: LIBFAKETIME,
+    FAKETIME_TIMESTAMP_FILE: rc(id),
+    FAKETIME_NO_CACHE: '1',
+    FAKETIME_DONT_FAKE_MONOTONIC: '0',
+  });
+  // The leap is real for node: a process under the same settings reads CLOCK_MONOTONIC 20 s
+  // further on with '+20s' than with '+0' (libfaketime bases it on the faked wall clock).
+  const probe = (offset: string): number => {
+    writeFileSync(join(dir, 'probe'), `${offset}\n`);
+    const before = process.hrtime.bigint();
+    const out = execFileSync(process.execPath, ['-e', 'console.log(String(process.hrtime.bigint()))'], {
+      env: { ...process.env, ...env(0), FAKETIME_TIMESTAMP_FILE: join(dir, 'probe') },
+      encoding: 'utf8',
+    });
+    return Number(BigInt(out.trim()) - before) / 1e6;
+  };
+  const leap = probe('+20s') - probe('+0');
+  assert.ok(leap > 19_000 && leap < 21_000, `a '+20s' member's monotonic clock leaps ${leap} ms`);
+  await runScenario(t, {
+    name: 'monotonic-leap',
+    env,
+    fault: async (_c, leader) => {
+      const follower = [1, 2, 3].find((id) => id !== leader) as number;
+      writeFileSync(rc(follower), '+20s\n');
+      await sleep(1500);
+      writeFileSync(rc(leader), '+20s\n');
+      await sleep(1500);
     },
   });
 });
