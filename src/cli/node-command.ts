@@ -22,6 +22,8 @@ const HELP = `Usage: raftwire node --id N --cluster URL1,URL2,... [--port PORT] 
   --snapshot-count N     take a snapshot every N applied entries (default 10000)
   --snapshot-catch-up-entries N
                          entries kept after a snapshot for slow followers (default 5000)
+  --wal-sync MODE        how a WAL save is made durable: o_dsync (default, an O_DSYNC
+                         write) or fdatasync (write, then fdatasync, as etcd)
   --listen-peer URL      bind the peer server here instead of this member's --cluster entry
   --listen-client URL    bind the client API here (e.g. http://0.0.0.0:2379) instead of :PORT
   --peer-cert/--peer-key/--peer-ca FILE           TLS for peer traffic (--peer-ca: verify both ways)
@@ -85,6 +87,7 @@ export function nodeOptions(args: string[]): { options: KvNodeOptions; logLevel:
         'data-dir': { type: 'string' },
         'snapshot-count': { type: 'string' },
         'snapshot-catch-up-entries': { type: 'string' },
+        'wal-sync': { type: 'string' },
         'listen-peer': { type: 'string' },
         'listen-client': { type: 'string' },
         'peer-cert': { type: 'string' },
@@ -157,6 +160,12 @@ export function nodeOptions(args: string[]): { options: KvNodeOptions; logLevel:
     requestTimeoutMs: int('request-timeout', str('request-timeout'), 5000, 1),
     maxValueBytes: int('max-value-bytes', str('max-value-bytes'), 1.5 * 1024 * 1024, 1),
   };
+  const walSync = str('wal-sync');
+  if (walSync !== undefined) {
+    if (walSync !== 'o_dsync' && walSync !== 'fdatasync')
+      throw new UsageError(`--wal-sync: expected o_dsync or fdatasync, got '${walSync}'`);
+    options.walSync = walSync;
+  }
   if (clientHost !== undefined) options.clientHost = clientHost;
   if (listenPeer !== undefined) options.listenPeerUrl = listenPeer;
   if (peerCert !== undefined && peerKey !== undefined) {

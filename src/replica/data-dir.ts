@@ -52,6 +52,7 @@ export interface OpenDataDirOptions {
   stateMachine: StateMachine<unknown>;
   logger?: Logger;
   walSegmentSizeBytes?: number;
+  walSync?: 'o_dsync' | 'fdatasync';
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -77,6 +78,7 @@ export async function openDataDir(o: OpenDataDirOptions): Promise<OpenedDataDir>
   const walOptions = {
     logger,
     ...(o.walSegmentSizeBytes !== undefined ? { segmentSizeBytes: o.walSegmentSizeBytes } : {}),
+    ...(o.walSync !== undefined ? { sync: o.walSync } : {}),
   };
   const walDir = join(o.dataDir, 'wal');
   const snapDir = join(o.dataDir, 'snap');

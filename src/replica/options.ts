@@ -48,6 +48,8 @@ export function validate<R>(o: ReplicaOptions<R>): void {
   ] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw bad(`${name} must be a positive integer`);
   }
+  if (o.walSync !== undefined && o.walSync !== 'o_dsync' && o.walSync !== 'fdatasync')
+    throw bad(`walSync must be 'o_dsync' or 'fdatasync', not ${JSON.stringify(o.walSync)}`);
   if (
     o.snapshotCatchUpEntries !== undefined &&
     !(Number.isInteger(o.snapshotCatchUpEntries) && o.snapshotCatchUpEntries >= 0)

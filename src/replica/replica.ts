@@ -199,6 +199,7 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       ...(options.walSegmentSizeBytes !== undefined
         ? { walSegmentSizeBytes: options.walSegmentSizeBytes }
         : {}),
+      ...(options.walSync !== undefined ? { walSync: options.walSync } : {}),
     });
     if (
       !dir.restarting &&

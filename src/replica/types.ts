@@ -57,6 +57,11 @@ export interface ReplicaOptions<R> {
   snapshotCatchUpEntries?: number;
   /** WAL segment size in bytes (default 64 000 000, etcd's); segments are preallocated, so tests use smaller ones. */
   walSegmentSizeBytes?: number;
+  /**
+   * How a WAL save is made durable: `o_dsync` (default) writes through an O_DSYNC handle, one
+   * system call per group; `fdatasync` writes, then fdatasyncs (etcd's way).
+   */
+  walSync?: 'o_dsync' | 'fdatasync';
   /** Milliseconds per raft tick (default 100). */
   tickMs?: number;
   /** Election timeout in ticks (default 10). */

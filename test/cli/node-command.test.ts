@@ -39,6 +39,7 @@ test('listen addresses, data dir, snapshot settings, join, TLS files', () => {
     const parsed = nodeOptions([
       ...['--id', '3', '--cluster', C3.replaceAll('http:', 'https:'), '--join', '--data-dir', '/d'],
       ...['--snapshot-count', '50', '--snapshot-catch-up-entries', '7', '--log-level', 'debug'],
+      ...['--wal-sync', 'fdatasync'],
       ...['--listen-peer', 'https://0.0.0.0:32379', '--listen-client', 'https://[::]:2379'],
       ...[
         '--peer-cert',
@@ -64,6 +65,7 @@ test('listen addresses, data dir, snapshot settings, join, TLS files', () => {
     assert.equal(o.dataDir, '/d');
     assert.equal(o.snapshotCount, 50);
     assert.equal(o.snapshotCatchUpEntries, 7);
+    assert.equal(o.walSync, 'fdatasync');
     assert.equal(o.listenPeerUrl, 'https://0.0.0.0:32379');
     assert.equal(o.clientHost, '::');
     assert.equal(o.clientPort, 2379);
@@ -84,4 +86,14 @@ test('--help, and the pretty log line', () => {
   );
   assert.equal(line, '12:34:56.789 WARN  slow peer=2 n=3\n');
   assert.equal(prettyLine('not json'), 'not json');
+});
+
+test('--wal-sync takes o_dsync or fdatasync, nothing else', () => {
+  const parsed = nodeOptions(['--wal-sync', 'o_dsync']);
+  if (parsed === 'help') throw new Error('help');
+  assert.equal(parsed.options.walSync, 'o_dsync');
+  assert.throws(
+    () => nodeOptions(['--wal-sync', 'sometimes']),
+    /--wal-sync: expected o_dsync or fdatasync, got 'sometimes'/,
+  );
 });
