@@ -6,8 +6,14 @@
  * it catches up.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { freePort } from '../interop/storage/raftexample.js';
 import { until } from '../kv/e2e/process-cluster.js';
+import { projectRoot } from '../support/paths.js';
 import { awaitExit } from './support/failpoint-crash.js';
 import { fiuCtrl, fiuRunEnv, removeFiuFifos } from './support/libfiu.js';
 import { runScenario } from './support/scenario.js';
@@ -55,4 +61,52 @@ test('libfiu: fsync and fdatasync fail with EIO (libc) on a follower: it fail-st
       c.startMember(id);
     },
   });
+});
+
+test('libfiu reaches the native WAL writer: a new member whose fdatasync fails (libc, EIO) refuses to start, naming the WAL file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'raftwire-libfiu-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const [peer, client] = [await freePort(), await freePort()];
+  const cli = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
+  const child = spawn(
+    'fiu-run',
+    [
+      '-x',
+      '-c',
+      'enable name=posix/io/sync/fdatasync,failinfo=5',
+      '--',
+      process.execPath,
+      cli,
+      'node',
+      '--id',
+      '1',
+      '--cluster',
+      `http://127.0.0.1:${peer}`,
+      '--port',
+      String(client),
+      '--data-dir',
+      join(dir, 'd'),
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UV_USE_IO_URING: '0' } },
+  );
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child.pid !== undefined) removeFiuFifos(fiuRunEnv(), child.pid);
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`still running after 20 s: ${stderr}`)), 20_000);
+    child.once('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  assert.equal(code, 1, stderr);
+  // The native writer's own message (src/wal/native-binding.ts), not libuv's "i/o error, fdatasync".
+  assert.match(stderr, /^raftwire node: EIO: fdatasync failed, '[^']+\.wal' \(EIO\)$/m);
 });
