@@ -20,48 +20,68 @@ import { runScenario } from './support/scenario.js';
 
 const others = (leader: number): number[] => [1, 2, 3].filter((id) => id !== leader);
 
-test('libfiu: fsync and fdatasync fail with EIO (libc) on a follower: it fail-stops without acknowledging, restarts clean', async (t) => {
-  const env = fiuRunEnv();
-  const pids: number[] = [];
-  t.after(() => {
-    for (const pid of pids) removeFiuFifos(env, pid);
-  });
-  await runScenario(t, {
+const variants: Array<{ what: string; name: string; points: string[]; reason: RegExp }> = [
+  {
+    what: 'fsync and fdatasync fail with EIO (libc)',
     name: 'libfiu-sync-eio',
-    // Snapshots every 40 entries: the follower syncs its .snap files and segments often.
-    args: ['--snapshot-count', '40', '--snapshot-catch-up-entries', '10'],
-    warmupMs: 500,
-    fault: async (c, leader) => {
-      const id = others(leader)[0] as number;
-      await c.kill(id, 'SIGKILL');
-      c.startMember(id, env);
-      const child = c.member(id).child;
-      const pid = child?.pid;
-      assert.ok(pid !== undefined);
-      pids.push(pid);
-      // Caught up first (a snapshot it receives and cannot sync is only retried, as in etcd).
-      await until(`member ${id} caught up under fiu-run`, async () => {
-        const [mine, lead] = [await c.status(id), await c.status(leader)];
-        return (
-          mine !== undefined && lead !== undefined && (mine.applied as number) >= (lead.commit as number) - 5
+    points: ['posix/io/sync/fdatasync', 'posix/io/sync/fsync'],
+    reason: /EIO/,
+  },
+  {
+    // In the default o_dsync mode a WAL append is one O_DSYNC pwrite on the native writer thread:
+    // the disk error of a durable append shows there.
+    what: 'pwrite fails with EIO (libc), the WAL append path',
+    name: 'libfiu-pwrite-eio',
+    points: ['posix/io/rw/pwrite'],
+    reason: /wal: write of \S+\.wal failed .*EIO/,
+  },
+];
+
+for (const v of variants) {
+  test(`libfiu: ${v.what} on a follower: it fail-stops without acknowledging, restarts clean`, async (t) => {
+    const env = fiuRunEnv();
+    const pids: number[] = [];
+    t.after(() => {
+      for (const pid of pids) removeFiuFifos(env, pid);
+    });
+    await runScenario(t, {
+      name: v.name,
+      // Snapshots every 40 entries: the follower syncs its .snap files and segments often.
+      args: ['--snapshot-count', '40', '--snapshot-catch-up-entries', '10'],
+      warmupMs: 500,
+      fault: async (c, leader) => {
+        const id = others(leader)[0] as number;
+        await c.kill(id, 'SIGKILL');
+        c.startMember(id, env);
+        const pid = c.member(id).child?.pid;
+        assert.ok(pid !== undefined);
+        pids.push(pid);
+        // Caught up first (a snapshot it receives and cannot sync is only retried, as in etcd).
+        await until(`member ${id} caught up under fiu-run`, async () => {
+          const [mine, lead] = [await c.status(id), await c.status(leader)];
+          return (
+            mine !== undefined &&
+            lead !== undefined &&
+            (mine.applied as number) >= (lead.commit as number) - 5
+          );
+        });
+        fiuCtrl(
+          pid,
+          v.points.map((p) => `enable name=${p},failinfo=5`),
         );
-      });
-      fiuCtrl(pid, [
-        'enable name=posix/io/sync/fdatasync,failinfo=5',
-        'enable name=posix/io/sync/fsync,failinfo=5',
-      ]);
-      const code = await awaitExit(c, id, 30_000);
-      assert.equal(code, 1, `fail-stop with status 1\n${c.member(id).output}`);
-      const reason = c
-        .member(id)
-        .output.split('\n')
-        .find((l) => l.startsWith('raftwire node:'));
-      assert.match(reason ?? '', /EIO/, `it said why it stopped: ${reason}`);
-      t.diagnostic(`its line: ${reason}`);
-      c.startMember(id);
-    },
+        const code = await awaitExit(c, id, 30_000);
+        assert.equal(code, 1, `fail-stop with status 1\n${c.member(id).output}`);
+        const reason = c
+          .member(id)
+          .output.split('\n')
+          .find((l) => l.startsWith('raftwire node:'));
+        assert.match(reason ?? '', v.reason, `it said why it stopped: ${reason}`);
+        t.diagnostic(`its line: ${reason}`);
+        c.startMember(id);
+      },
+    });
   });
-});
+}
 
 test('libfiu reaches the native WAL writer: a new member whose fdatasync fails (libc, EIO) refuses to start, naming the WAL file', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'raftwire-libfiu-'));
