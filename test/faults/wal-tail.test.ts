@@ -65,14 +65,17 @@ test('corrupted WAL record (not the tail) on a follower: it refuses to start; re
       // The cluster goes on without it.
       await moreWrites(w, 20);
 
-      // The operator's way back: remove it, wipe its directory, add a fresh member.
+      // The operator's way back: remove it, wipe its directory, add a fresh member (a new ID,
+      // named: the default, largest ID + 1, would be the removed one when that was member 3).
       const removed = await c.req(leader, 'DELETE', `/-/members/${id.toString(16)}`);
       assert.equal(removed.status, 204, removed.text);
       rmSync(m.dataDir, { recursive: true, force: true });
       await c.setup(4);
       const fresh = c.member(4);
       const url = `http://127.0.0.1:${c.proxy(4).port}`;
-      const added = await c.req(leader, 'POST', '/-/members', { body: JSON.stringify({ peerUrls: [url] }) });
+      const added = await c.req(leader, 'POST', '/-/members', {
+        body: JSON.stringify({ id: '4', peerUrls: [url] }),
+      });
       assert.equal(added.status, 201, added.text);
       assert.equal((JSON.parse(added.text) as { id: string }).id, '4');
       c.start(4, { join: true, args: ['--listen-peer', `http://127.0.0.1:${fresh.peerPort}`] });
