@@ -3,7 +3,8 @@
 # Go 1.19 and etcd 3.4.23's Go source (interop harnesses are built against it), the etcd binary,
 # openssl (test certificates), iproute2 and nftables (multi-host tests in network namespaces),
 # chromium (the status page's browser test, driven by the playwright-core devDependency),
-# faketime (wall-clock jumps in test/faults).
+# faketime (clock jumps), fiu-utils (libfiu: libc I/O failures) and a C compiler (the power-cut
+# layer, built at test time) for test/faults.
 # Needs root to install; says exactly what is missing otherwise. Never skips silently.
 set -euo pipefail
 
@@ -16,6 +17,8 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || need+=(faketime)
+command -v fiu-run >/dev/null 2>&1 || need+=(fiu-utils)
+command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
