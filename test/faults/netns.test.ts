@@ -91,11 +91,18 @@ test('netns harness: members in their namespaces, nft faults, everything removed
           // ip netns exec exec'd: the child is node itself, inside member's namespace.
           assert.equal(readlinkSync(`/proc/${pid}/exe`), process.execPath);
           assert.equal(sh('ip', ['netns', 'identify', String(pid)]).trim(), c.net.ns(m.id));
+          // Only the bridge subnet is routed: no default route out of the namespace.
+          const routes = sh('ip', ['netns', 'exec', c.net.ns(m.id), 'ip', 'route'])
+            .trim()
+            .split('\n');
+          assert.deepEqual(routes.length, 1, `routes of member ${m.id}: ${routes}`);
+          assert.ok(routes[0]?.startsWith(`${c.net.subnet}.0/24 dev eth0`), `route: ${routes[0]}`);
         }
         const f = others(leader)[0] as number;
         c.isolate(f);
         assert.match(c.ruleset(f), /drop/);
         await sleep(1000);
+        assert.ok(c.dropped(f) > 0, 'the isolated follower dropped nothing');
         c.heal();
         assert.doesNotMatch(c.ruleset(f), /drop/);
       },
@@ -119,6 +126,7 @@ test('no quorum anywhere: all 3 members cut from each other for 3 s via nft, the
       const from = w.history.length;
       await sleep(3000);
       const to = w.history.length;
+      for (const id of [1, 2, 3]) assert.ok(c.dropped(id) > 0, `member ${id} dropped nothing`);
       c.heal();
       const done = completions(w.history, from, to);
       window = {
@@ -145,6 +153,42 @@ test('30% random packet loss between all members for 3 s (nft numgen)', async (t
     fault: async (c) => {
       for (const id of [1, 2, 3]) c.loss(id, 30);
       assert.match(c.ruleset(1), /numgen random mod 100 < 30/);
+      await sleep(3000);
+      const dropped = [1, 2, 3].map((id) => c.dropped(id));
+      c.heal();
+      assert.ok(
+        dropped.every((d) => d > 0),
+        `every member dropped some packets: ${dropped}`,
+      );
+      t.diagnostic(`packets dropped at random per member: ${dropped.join(', ')}`);
+    },
+  });
+});
+
+test("one-way via nft: the leader's output to the others dropped for 3 s", async (t) => {
+  await runScenario(t, {
+    name: 'netns-one-way',
+    cluster: netns,
+    fault: async (c, leader) => {
+      for (const o of others(leader)) c.cut(leader, o);
+      // Output drop only: the followers' own rule tables are empty.
+      for (const o of others(leader)) assert.doesNotMatch(c.ruleset(o), /drop/);
+      await sleep(3000);
+      assert.ok(c.dropped(leader) > 0);
+      c.heal();
+    },
+  });
+});
+
+test('bridge via nft: the two followers cannot reach each other, the leader reaches both (3 s)', async (t) => {
+  await runScenario(t, {
+    name: 'netns-bridge',
+    cluster: netns,
+    fault: async (c, leader) => {
+      const [a, b] = others(leader) as [number, number];
+      c.cut(a, b);
+      c.cut(b, a);
+      assert.doesNotMatch(c.ruleset(leader), /drop/);
       await sleep(3000);
       c.heal();
     },

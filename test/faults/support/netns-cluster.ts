@@ -108,6 +108,11 @@ export class NetnsCluster extends FaultCluster {
     return this.net.nft(id, 'list ruleset');
   }
 
+  /** Packets member `id`'s fault rules dropped so far (their counters). */
+  dropped(id: number): number {
+    return [...this.ruleset(id).matchAll(/counter packets (\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
+  }
+
   #dropSet(id: number): Set<number> {
     let s = this.#drop.get(id);
     if (s === undefined) {
@@ -121,11 +126,12 @@ export class NetnsCluster extends FaultCluster {
   #apply(id: number): void {
     const rules: string[] = [];
     const drop = [...(this.#drop.get(id) ?? [])];
-    if (drop.length > 0) rules.push(`ip daddr { ${drop.map((d) => this.net.address(d)).join(', ')} } drop`);
+    if (drop.length > 0)
+      rules.push(`ip daddr { ${drop.map((d) => this.net.address(d)).join(', ')} } counter drop`);
     const pct = this.#loss.get(id) ?? 0;
     const others = [...this.members.keys()].filter((o) => o !== id).map((o) => this.net.address(o));
     if (pct > 0 && others.length > 0)
-      rules.push(`ip daddr { ${others.join(', ')} } numgen random mod 100 < ${pct} drop`);
+      rules.push(`ip daddr { ${others.join(', ')} } numgen random mod 100 < ${pct} counter drop`);
     let script = 'table inet raftwire\ndelete table inet raftwire\n';
     if (rules.length > 0)
       script += `table inet raftwire {\n chain out {\n  type filter hook output priority 0; policy accept;\n${rules.map((r) => `  ${r}\n`).join('')} }\n}\n`;
