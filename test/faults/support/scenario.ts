@@ -17,7 +17,7 @@ import { TORTURE_SEED, tortureLoadMs } from './torture.js';
 import { Workload, type WorkloadOptions } from './workload.js';
 
 /** What a scenario configures. */
-export interface ScenarioOptions {
+export interface ScenarioOptions<C extends FaultCluster = FaultCluster> {
   name: string;
   /** Extra flags for every member. */
   args?: string[];
@@ -26,17 +26,19 @@ export interface ScenarioOptions {
   /** Load before the fault (ms, default 1000). */
   warmupMs?: number;
   /** Injects the fault and ends it; runs with the workload going. */
-  fault: (c: FaultCluster, leader: number, w: Workload) => Promise<void>;
+  fault: (c: C, leader: number, w: Workload) => Promise<void>;
   /** Load after the fault ended (ms, default 1500). */
   afterMs?: number;
   /** Longest wait for the first ok write after the fault ended (default 20 s). */
   recoveryBoundMs?: number;
   workload?: Partial<WorkloadOptions>;
+  /** Makes the cluster (default: a FaultCluster with proxies) from the member flags. */
+  cluster?: (args: string[]) => C;
 }
 
 /** What a scenario measured. */
-export interface ScenarioResult {
-  cluster: FaultCluster;
+export interface ScenarioResult<C extends FaultCluster = FaultCluster> {
+  cluster: C;
   workload: Workload;
   operations: number;
   recoveryMs: number;
@@ -47,8 +49,12 @@ export interface ScenarioResult {
 
 export const DEFAULT_ARGS = ['--request-timeout', '2000', '--log-level', 'warn'];
 
-export async function runScenario(t: TestContext, o: ScenarioOptions): Promise<ScenarioResult> {
-  const c = new FaultCluster([...DEFAULT_ARGS, ...(o.args ?? [])]);
+export async function runScenario<C extends FaultCluster = FaultCluster>(
+  t: TestContext,
+  o: ScenarioOptions<C>,
+): Promise<ScenarioResult<C>> {
+  const args = [...DEFAULT_ARGS, ...(o.args ?? [])];
+  const c = (o.cluster?.(args) ?? new FaultCluster(args)) as C;
   let w: Workload | undefined;
   const sampler = new LeaderSampler(c);
   t.after(async () => {

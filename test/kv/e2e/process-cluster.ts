@@ -119,7 +119,8 @@ export class ProcessCluster {
       ...(options.args ?? []),
     ];
     const env = options.env === undefined ? process.env : { ...process.env, ...options.env };
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const [file, argv] = this.command(m, args);
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
     m.child = child;
     const keep = (c: Buffer): void => {
       m.output = (m.output + c.toString()).slice(-20_000);
@@ -128,6 +129,11 @@ export class ProcessCluster {
     child.stderr?.on('data', keep);
     m.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     return m;
+  }
+
+  /** The program and arguments that run member `m` with node arguments `args` (a hook for wrappers). */
+  protected command(_m: Member, args: string[]): [string, string[]] {
+    return [process.execPath, args];
   }
 
   /** Starts 1..n (defining them first). */
