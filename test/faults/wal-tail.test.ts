@@ -1,6 +1,6 @@
 /**
- * A damaged WAL on a follower, found by its own decoder: (a) a torn tail (the last record cut in
- * half, as a crash mid-write leaves it) is repaired on restart and the member catches up;
+ * A damaged WAL on a follower, found by its own decoder: (a) a torn tail (half a record after the
+ * last whole one, as a crash mid-append leaves it) is repaired on restart and the member catches up;
  * (b) a corrupted record that is not the tail makes the member refuse to start (one-line error,
  * non-zero exit, nothing acknowledged) while the cluster goes on; the operator then removes it,
  * wipes its directory and adds a fresh member in its place.

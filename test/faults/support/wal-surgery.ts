@@ -1,10 +1,19 @@
 /**
  * Damaging a stopped member's WAL the way a disk would, finding record boundaries with the WAL's
- * own decoder (`scanSegment`), never with fixed offsets: a torn tail (the last segment cut in the
- * middle of its last record) and a corrupted record that is not the tail (bytes flipped inside its
+ * own decoder (`scanSegment`), never with fixed offsets: a torn tail (half a record written after
+ * the last whole one) and a corrupted record that is not the tail (bytes flipped inside its
  * data).
  */
-import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { parseWalName, type ScannedRecord, scanSegment } from '../../../src/wal/index.js';
 
@@ -34,17 +43,28 @@ export function lastSegmentRecords(walDir: string): {
 }
 
 /**
- * Cuts the last segment of `walDir` in the middle of its last record (a write torn by a crash);
- * returns the record's offset and the new length.
+ * Leaves a torn write at the end of the last segment of `walDir`, as a crash in the middle of an
+ * append leaves it: the first half of a record (a copy of the last one's frame) after the last
+ * whole record, then the end of the file. Every whole record stays: they may have been fsynced and
+ * acknowledged, and losing one is data loss (raft then stops the member, as etcd's panics), not a
+ * torn write. Returns where the torn record starts and the new length.
  */
 export function tearTail(walDir: string): { path: string; recordOffset: number; length: number } {
-  const { path, records, end: next } = lastSegmentRecords(walDir);
+  const { path, bytes, records, end } = lastSegmentRecords(walDir);
   const last = records[records.length - 1];
   if (last === undefined || records.length < 2) throw new Error(`too few records in ${path}`);
-  const length = last.offset + Math.max(9, Math.floor((next - last.offset) / 2));
-  if (length >= next) throw new Error(`last record of ${path} too short to tear`);
-  truncateSync(path, length);
-  return { path, recordOffset: last.offset, length };
+  const frame = bytes.subarray(last.offset, end);
+  const half = Math.max(9, Math.floor(frame.length / 2));
+  if (half >= frame.length) throw new Error(`last record of ${path} too short to tear`);
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, frame, 0, half, end);
+    ftruncateSync(fd, end + half);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return { path, recordOffset: end, length: end + half };
 }
 
 /**
