@@ -1,9 +1,7 @@
 /** Process crashes under load: a follower, the leader, a quorum, all (SIGKILL, then restart). */
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { crashAndRestart, runScenario } from './support/scenario.js';
-
-const others = (leader: number): number[] => [1, 2, 3].filter((id) => id !== leader);
+import { crashAndRestart, others, runScenario } from './support/scenario.js';
 
 test('crash a follower (SIGKILL, restart after 1 s)', async (t) => {
   await runScenario(t, {

@@ -5,22 +5,6 @@
  * hold (linearizable history with every acknowledged write visible, converged replicas, service
  * back).
  */
-import { test } from 'node:test';
-import type { FailpointName } from '../../src/failpoint/index.js';
-import { crashAtFailpoint } from './support/failpoint-crash.js';
-import { runScenario } from './support/scenario.js';
+import { testFollowerCrashes } from './support/failpoint-crash.js';
 
-const others = (leader: number): number[] => [1, 2, 3].filter((id) => id !== leader);
-
-const points: FailpointName[] = ['walBeforeWrite', 'walBeforeFsync', 'transportBeforeSend'];
-
-for (const point of points) {
-  test(`crash a follower at ${point}`, async (t) => {
-    await runScenario(t, {
-      name: `fp-${point}`,
-      warmupMs: 500,
-      afterMs: 1000,
-      fault: async (c, leader) => crashAtFailpoint(c, others(leader)[0] as number, point),
-    });
-  });
-}
+testFollowerCrashes(['walBeforeWrite', 'walBeforeFsync', 'transportBeforeSend']);

@@ -4,30 +4,16 @@
  * with every acknowledged write visible at the end, converged replicas, service back).
  */
 import { test } from 'node:test';
-import type { FailpointName } from '../../src/failpoint/index.js';
-import { crashAtFailpoint, transferTo } from './support/failpoint-crash.js';
-import { runScenario } from './support/scenario.js';
+import { crashAtFailpoint, testFollowerCrashes, transferTo } from './support/failpoint-crash.js';
+import { others, runScenario } from './support/scenario.js';
 
-const others = (leader: number): number[] => [1, 2, 3].filter((id) => id !== leader);
-
-const followerPoints: FailpointName[] = [
+testFollowerCrashes([
   'raftBeforeSave',
   'raftAfterSave',
   'applyBeforeEntry',
   'applyAfterEntry',
   'raftBeforeFollowerSend',
-];
-
-for (const point of followerPoints) {
-  test(`crash a follower at ${point}`, async (t) => {
-    await runScenario(t, {
-      name: `fp-${point}`,
-      warmupMs: 500,
-      afterMs: 1000,
-      fault: async (c, leader) => crashAtFailpoint(c, others(leader)[0] as number, point),
-    });
-  });
-}
+]);
 
 test('crash the leader at raftBeforeLeaderSend (leadership moved to the armed member)', async (t) => {
   await runScenario(t, {

@@ -5,9 +5,8 @@
 import { test } from 'node:test';
 import type { FailpointName } from '../../src/failpoint/index.js';
 import { crashAtFailpoint, moreWrites } from './support/failpoint-crash.js';
-import { runScenario } from './support/scenario.js';
+import { others, runScenario } from './support/scenario.js';
 
-const others = (leader: number): number[] => [1, 2, 3].filter((id) => id !== leader);
 const SNAP_ARGS = ['--snapshot-count', '25', '--snapshot-catch-up-entries', '5'];
 
 for (const point of [

@@ -16,9 +16,7 @@ import { until } from '../kv/e2e/process-cluster.js';
 import { projectRoot } from '../support/paths.js';
 import { awaitExit } from './support/failpoint-crash.js';
 import { fiuCtrl, fiuRunEnv, removeFiuFifos } from './support/libfiu.js';
-import { runScenario } from './support/scenario.js';
-
-const others = (leader: number): number[] => [1, 2, 3].filter((id) => id !== leader);
+import { others, runScenario } from './support/scenario.js';
 
 const variants: Array<{ what: string; name: string; points: string[]; reason: RegExp }> = [
   {

@@ -12,9 +12,8 @@ import type { HistoryOp } from '../../src/testing/index.js';
 import { projectRoot } from '../support/paths.js';
 import { links, NetnsNetwork, namespaces, requireNetAdmin, sh } from './support/netns.js';
 import { NetnsCluster } from './support/netns-cluster.js';
-import { runScenario, type ScenarioResult } from './support/scenario.js';
+import { others, runScenario, type ScenarioResult } from './support/scenario.js';
 
-const others = (leader: number): number[] => [1, 2, 3].filter((id) => id !== leader);
 const netns = (args: string[]): NetnsCluster => new NetnsCluster(args);
 
 /** Pairs of invoke and completion of the history events in [from, to). */

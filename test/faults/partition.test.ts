@@ -2,9 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runScenario } from './support/scenario.js';
-
-const others = (leader: number): number[] => [1, 2, 3].filter((id) => id !== leader);
+import { others, runScenario } from './support/scenario.js';
 
 test('isolate the leader (peer traffic blackholed both ways for 3 s)', async (t) => {
   const r = await runScenario(t, {

@@ -11,10 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { FaultCluster } from './support/fault-cluster.js';
 import { powerCutEnv } from './support/power-cut.js';
-import { runScenario } from './support/scenario.js';
-
-const others = (leader: number): number[] => [1, 2, 3].filter((id) => id !== leader);
+import { others, runScenario } from './support/scenario.js';
 
 // Writes 'synced;' + fdatasync, then 'unsynced' at offset 7 (with fdatasync if argv[2] is '1'; the
 // file opened O_DSYNC if argv[3] is 'dsync'),
@@ -53,17 +52,23 @@ test('the lossy layer loses unsynced writes to .wal files at SIGKILL, keeps sync
   assert.equal(run('0000000000000002-0000000000000002.wal', false, 'dsync'), 'synced;unsynced');
 });
 
+/** SIGKILLs `ids` at once (their unsynced WAL writes vanish), restarts them on the same layer. */
+async function powerCut(c: FaultCluster, ids: number[]): Promise<void> {
+  await Promise.all(ids.map((id) => c.kill(id, 'SIGKILL')));
+  await sleep(500);
+  for (const id of ids) c.startMember(id, powerCutEnv());
+}
+
+// In the default o_dsync mode an append is durable when its write returns, so the layer holds only
+// the other writes; with --wal-sync fdatasync every append is held until its sync.
+const FDATASYNC = ['--wal-sync', 'fdatasync'];
+
 test('power cut on a follower (unsynced WAL writes lost), restart', async (t) => {
   await runScenario(t, {
     name: 'power-cut-follower',
-    args: ['--wal-sync', 'fdatasync'],
+    args: FDATASYNC,
     env: () => powerCutEnv(),
-    fault: async (c, leader) => {
-      const id = others(leader)[0] as number;
-      await c.kill(id, 'SIGKILL');
-      await sleep(500);
-      c.startMember(id, powerCutEnv());
-    },
+    fault: async (c, leader) => powerCut(c, [others(leader)[0] as number]),
   });
 });
 
@@ -71,25 +76,15 @@ test('power cut on the leader, restart', async (t) => {
   await runScenario(t, {
     name: 'power-cut-leader',
     env: () => powerCutEnv(),
-    fault: async (c, leader) => {
-      await c.kill(leader, 'SIGKILL');
-      await sleep(500);
-      c.startMember(leader, powerCutEnv());
-    },
+    fault: async (c, leader) => powerCut(c, [leader]),
   });
 });
 
 test('power cut on every member at once, restart (--wal-sync fdatasync: unsynced appends are held)', async (t) => {
   await runScenario(t, {
     name: 'power-cut-all',
-    // In the default o_dsync mode an append is durable when its write returns, so the layer
-    // holds only the other writes; with fdatasync every append is held until its sync.
-    args: ['--wal-sync', 'fdatasync'],
+    args: FDATASYNC,
     env: () => powerCutEnv(),
-    fault: async (c) => {
-      await Promise.all([1, 2, 3].map((id) => c.kill(id, 'SIGKILL')));
-      await sleep(500);
-      for (const id of [1, 2, 3]) c.startMember(id, powerCutEnv());
-    },
+    fault: async (c) => powerCut(c, [1, 2, 3]),
   });
 });

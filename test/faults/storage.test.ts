@@ -11,9 +11,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { awaitExit, moreWrites, transferTo, waitFor } from './support/failpoint-crash.js';
 import type { FaultCluster } from './support/fault-cluster.js';
-import { runScenario } from './support/scenario.js';
-
-const others = (leader: number): number[] => [1, 2, 3].filter((id) => id !== leader);
+import { others, runScenario } from './support/scenario.js';
 
 /** Watches member `id`'s stderr (its one-line reason for stopping) for `re`. */
 function sawOnStderr(c: FaultCluster, id: number, re: RegExp): () => boolean {

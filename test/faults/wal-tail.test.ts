@@ -11,10 +11,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { until } from '../kv/e2e/process-cluster.js';
 import { awaitExit, moreWrites } from './support/failpoint-crash.js';
-import { runScenario } from './support/scenario.js';
+import { others, runScenario } from './support/scenario.js';
 import { corruptRecord, tearTail } from './support/wal-surgery.js';
-
-const others = (leader: number): number[] => [1, 2, 3].filter((id) => id !== leader);
 
 test('torn WAL tail on a follower: repaired on restart, it catches up', async (t) => {
   await runScenario(t, {

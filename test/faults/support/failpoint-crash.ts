@@ -1,8 +1,10 @@
 /** Crashing a member at a failpoint in the middle of a scenario, then restarting it clean. */
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FailpointName } from '../../../src/failpoint/index.js';
 import type { FaultCluster } from './fault-cluster.js';
+import { others, runScenario } from './scenario.js';
 import type { Workload } from './workload.js';
 
 /** Waits until `check` holds (every 50 ms), failing after `ms`. */
@@ -63,4 +65,21 @@ export async function transferTo(c: FaultCluster, via: number, to: number): Prom
 export function moreWrites(w: Workload, n: number): Promise<void> {
   const target = w.counts.okWrites + n;
   return waitFor(`${n} more acknowledged writes`, () => w.counts.okWrites >= target, 30_000);
+}
+
+/**
+ * One test per point: a follower restarted armed with `<point>=1*crash` dies there under load,
+ * restarts clean, and the scenario's checks hold.
+ */
+export function testFollowerCrashes(points: readonly FailpointName[]): void {
+  for (const point of points) {
+    test(`crash a follower at ${point}`, async (t) => {
+      await runScenario(t, {
+        name: `fp-${point}`,
+        warmupMs: 500,
+        afterMs: 1000,
+        fault: async (c, leader) => crashAtFailpoint(c, others(leader)[0] as number, point),
+      });
+    });
+  }
 }

@@ -7,19 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../../support/paths.js';
 
-const source = join(
-  fileURLToPath(new URL('.', import.meta.url)),
-  '..',
-  '..',
-  '..',
-  '..',
-  'test',
-  'faults',
-  'support',
-  'lossy-wal.c',
-);
+const source = join(projectRoot, 'test', 'faults', 'support', 'lossy-wal.c');
 
 let built: string | undefined;
 

@@ -47,6 +47,9 @@ export interface ScenarioResult<C extends FaultCluster = FaultCluster> {
   leaders: SamplerSummary;
 }
 
+/** The members of a 3-member scenario cluster other than `leader`. */
+export const others = (leader: number): number[] => [1, 2, 3].filter((id) => id !== leader);
+
 export const DEFAULT_ARGS = ['--request-timeout', '2000', '--log-level', 'warn'];
 
 export async function runScenario<C extends FaultCluster = FaultCluster>(
