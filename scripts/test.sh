@@ -17,4 +17,8 @@ if [ ${#files[@]} -eq 0 ]; then
 fi
 # No single test may hang the suite: each fails after RAFTWIRE_TEST_TIMEOUT_MS (default 3 min, well
 # over the slowest test, the 1 GiB snapshot transfer), and its t.after hooks close what it opened.
-exec node --test --test-concurrency=2 --test-timeout="${RAFTWIRE_TEST_TIMEOUT_MS:-180000}" "${files[@]}"
+# TAP for CI (which reads its summary lines), then a recap of the failures after the summary.
+exec node --test --test-concurrency=2 --test-timeout="${RAFTWIRE_TEST_TIMEOUT_MS:-180000}" \
+  --test-reporter=tap --test-reporter-destination=stdout \
+  --test-reporter=./scripts/failure-recap-reporter.mjs --test-reporter-destination=stdout \
+  "${files[@]}"
