@@ -6,7 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { failpointConfigError } from '../failpoint/index.js';
+import {
+  type FailpointServer,
+  failpointConfigError,
+  failpointHttpAddress,
+  parseListenAddress,
+  processFailpoints,
+  startFailpointServer,
+} from '../failpoint/index.js';
 import { KvNode, type KvNodeOptions } from '../kv/index.js';
 import { createCliLogger, type LogLevel } from './cli-logger.js';
 import { raftexampleCommand } from './raftexample-command.js';
@@ -231,6 +238,16 @@ export async function nodeCommand(args: string[]): Promise<number> {
     console.error(`raftwire node: RAFTWIRE_FAILPOINTS: ${fpError.message}`);
     return 2;
   }
+  const fpHttp = failpointHttpAddress();
+  let fpListen: { host: string; port: number } | undefined;
+  if (fpHttp !== undefined) {
+    try {
+      fpListen = parseListenAddress(fpHttp);
+    } catch (err) {
+      console.error(`raftwire node: ${(err as Error).message}`);
+      return 2;
+    }
+  }
   const { options, logLevel } = parsed;
   // Set only by `raftwire cluster` for the members it supervises (src/cluster/).
   const token = process.env.RAFTWIRE_SUPERVISOR_TOKEN;
@@ -242,6 +259,20 @@ export async function nodeCommand(args: string[]): Promise<number> {
   } catch (err) {
     console.error(`raftwire node: ${describe(err)}`);
     return 1;
+  }
+  let fpServer: FailpointServer | undefined;
+  if (fpListen !== undefined) {
+    try {
+      fpServer = await startFailpointServer(processFailpoints, fpListen);
+    } catch (err) {
+      console.error(`raftwire node: RAFTWIRE_FAILPOINTS_HTTP: ${describe(err)}`);
+      await node.close();
+      return 1;
+    }
+    logger.warn(
+      { 'failpoint-port': fpServer.address.port },
+      'failpoints can be armed over HTTP (testing only)',
+    );
   }
   const addr = node.server.address;
   logger.info(
@@ -266,7 +297,7 @@ export async function nodeCommand(args: string[]): Promise<number> {
         process.exit(code === 0 ? 1 : code);
       }, 10_000);
       hardStop.unref();
-      node.close().then(
+      Promise.all([node.close(), fpServer?.close()]).then(
         () => resolve(code),
         (err: unknown) => {
           console.error(`raftwire node: close failed: ${describe(err)}`);

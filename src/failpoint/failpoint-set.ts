@@ -72,6 +72,11 @@ export class FailpointSet {
     this.#left.clear();
   }
 
+  /** Whether `name` has a term (it may have used up its count). */
+  enabled(name: FailpointName): boolean {
+    return this.#terms.has(name);
+  }
+
   /** How many times `name` fired. */
   fired(name: FailpointName): number {
     return this.#fired.get(name) ?? 0;

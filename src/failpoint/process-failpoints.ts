@@ -7,13 +7,23 @@ import { FailpointSet } from './failpoint-set.js';
 import { type FailpointError, type FailpointName, parseFailpoints } from './spec.js';
 
 const SPEC = process.env.RAFTWIRE_FAILPOINTS ?? '';
+/** RAFTWIRE_FAILPOINTS_HTTP: where `raftwire node` serves run-time arming (failpoint-server.ts). */
+const HTTP = (process.env.RAFTWIRE_FAILPOINTS_HTTP ?? '').trim();
 
-/** True when RAFTWIRE_FAILPOINTS was set (non-blank) when the process started. */
-export const FAILPOINTS_ON: boolean = SPEC.trim() !== '';
+/**
+ * True when RAFTWIRE_FAILPOINTS or RAFTWIRE_FAILPOINTS_HTTP was set (non-blank) when the process
+ * started: only then can a point ever fire.
+ */
+export const FAILPOINTS_ON: boolean = SPEC.trim() !== '' || HTTP !== '';
+
+/** The RAFTWIRE_FAILPOINTS_HTTP address as given, or undefined when run-time arming is off. */
+export function failpointHttpAddress(): string | undefined {
+  return HTTP === '' ? undefined : HTTP;
+}
 
 let configError: FailpointError | undefined;
 let parsed: ReturnType<typeof parseFailpoints> = new Map();
-if (FAILPOINTS_ON) {
+if (SPEC.trim() !== '') {
   try {
     parsed = parseFailpoints(SPEC);
   } catch (e) {

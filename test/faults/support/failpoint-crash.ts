@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FailpointName } from '../../../src/failpoint/index.js';
+import { freePorts } from '../../support/ports.js';
 import type { FaultCluster } from './fault-cluster.js';
 import { others, runScenario } from './scenario.js';
 import type { Workload } from './workload.js';
@@ -79,6 +80,43 @@ export function testFollowerCrashes(points: readonly FailpointName[]): void {
         warmupMs: 500,
         afterMs: 1000,
         fault: async (c, leader) => crashAtFailpoint(c, others(leader)[0] as number, point),
+      });
+    });
+  }
+}
+
+/**
+ * One test per point: every member runs with RAFTWIRE_FAILPOINTS_HTTP, and under load the test
+ * arms `<point>=1*crash` on whichever member leads at that moment (as etcd's robustness tests arm
+ * gofail on the leader). The leader dies at the point — with entries it may have sent but not
+ * saved, or saved but not answered — a new leader takes over, the old one restarts clean, and the
+ * scenario's checks hold.
+ */
+export function testLeaderCrashes(points: readonly FailpointName[]): void {
+  for (const point of points) {
+    test(`crash the leader at ${point} (armed at run time)`, async (t) => {
+      const fpPorts = await freePorts(3);
+      const fpBase = (id: number) => `http://127.0.0.1:${fpPorts[id - 1]}`;
+      await runScenario(t, {
+        name: `fp-leader-${point}`,
+        warmupMs: 500,
+        afterMs: 1000,
+        env: (id) => ({ RAFTWIRE_FAILPOINTS_HTTP: `127.0.0.1:${fpPorts[id - 1]}` }),
+        fault: async (c) => {
+          // Leadership may have moved since the start; arm the member that leads now.
+          const leader = await c.waitLeaderAmong([1, 2, 3]);
+          const armed = await fetch(`${fpBase(leader)}/${point}`, { method: 'PUT', body: '1*crash' });
+          assert.equal(armed.status, 204, `arming ${point} on member ${leader}`);
+          await awaitExit(c, leader); // the workload's writes drive it to the point
+          assert.match(
+            c.member(leader).output,
+            new RegExp(`failpoint ${point}: crash`),
+            `leader ${leader} crashed at ${point}`,
+          );
+          await c.waitLeaderAmong(others(leader), leader);
+          await sleep(300);
+          c.startMember(leader);
+        },
       });
     });
   }

@@ -40,6 +40,7 @@ export class NetnsCluster extends FaultCluster {
         base: `http://${this.net.address(id)}:${CLIENT_PORT}`,
         child: undefined,
         output: '',
+        head: '',
         exited: undefined,
       });
     }

@@ -21,7 +21,34 @@ export interface Member {
   base: string;
   child: ChildProcess | undefined;
   output: string;
+  /** The first few KiB this member ever printed (its startup lines), kept whatever follows. */
+  head: string;
   exited: Promise<number | null> | undefined;
+}
+
+const HEAD_CHARS = 4000;
+
+/** Output for a failure message: repeated lines (same text but for `time`) shown once with a count. */
+function collapseRepeats(text: string): string {
+  const out: string[] = [];
+  let last = '';
+  let repeats = 0;
+  const flush = () => {
+    if (repeats > 0) out.push(`    (the line above ${repeats} more time${repeats === 1 ? '' : 's'})`);
+    repeats = 0;
+  };
+  for (const line of text.split('\n')) {
+    const key = line.replace(/"time":\d+,?/, '');
+    if (key === last && line !== '') {
+      repeats++;
+      continue;
+    }
+    flush();
+    out.push(line);
+    last = key;
+  }
+  flush();
+  return out.join('\n');
 }
 
 const CLI = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
@@ -80,6 +107,7 @@ export class ProcessCluster {
         base: `${this.scheme}://127.0.0.1:${clientPort}`,
         child: undefined,
         output: '',
+        head: '',
         exited: undefined,
       });
     }
@@ -122,8 +150,11 @@ export class ProcessCluster {
     const [file, argv] = this.command(m, args);
     const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
     m.child = child;
+    if (m.head.length < HEAD_CHARS) m.head += `[start at ${new Date().toISOString()}]\n`;
     const keep = (c: Buffer): void => {
-      m.output = (m.output + c.toString()).slice(-20_000);
+      const text = c.toString();
+      if (m.head.length < HEAD_CHARS) m.head += text.slice(0, HEAD_CHARS - m.head.length);
+      m.output = (m.output + text).slice(-20_000);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -168,7 +199,8 @@ export class ProcessCluster {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const running = [...this.members.values()].filter((m) => m.child !== undefined);
-      const leaders = await Promise.all(running.map(async (m) => (await this.status(m.id))?.leader));
+      const statuses = await Promise.all(running.map((m) => this.status(m.id)));
+      const leaders = statuses.map((st) => st?.leader);
       const first = leaders[0];
       if (
         typeof first === 'string' &&
@@ -178,7 +210,10 @@ export class ProcessCluster {
         return Number.parseInt(first, 16);
       }
       if (Date.now() > deadline)
-        throw new Error(`no common leader after ${timeoutMs} ms: ${JSON.stringify(leaders)}\n${this.logs()}`);
+        throw new Error(
+          `no common leader after ${timeoutMs} ms: ${JSON.stringify(leaders)}\n` +
+            `statuses: ${JSON.stringify(statuses)}\n${this.logs()}`,
+        );
       await sleep(100);
     }
   }
@@ -199,7 +234,13 @@ export class ProcessCluster {
 
   /** The recent output of every member (for failure messages). */
   logs(): string {
-    return [...this.members.values()].map((m) => `--- member ${m.id}\n${m.output.slice(-3000)}`).join('\n');
+    return [...this.members.values()]
+      .map(
+        (m) =>
+          `--- member ${m.id} (first lines)\n${collapseRepeats(m.head)}\n--- member ${m.id} (last lines)\n` +
+          collapseRepeats(m.output.slice(-6000)).slice(-3000),
+      )
+      .join('\n');
   }
 
   /** Kills every child and removes the directory. */
