@@ -220,7 +220,8 @@ export class InlineReplica extends EventEmitter<InlineReplicaEvents> {
     this.#transport = new Transport({
       id: this.id,
       clusterId: this.clusterId,
-      logger: this.#logger,
+      // Not this.#logger: the transport binds 'local-member-id' itself.
+      logger: o.logger ?? noopLogger,
       ...(o.registry !== undefined ? { metrics: o.registry } : {}),
       raft: {
         process: (m) => {

@@ -238,7 +238,8 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       id: this.id,
       clusterId: this.clusterId,
       ...(ownUrls.length > 0 ? { urls: ownUrls } : {}),
-      logger: this.#logger,
+      // Not this.#logger: the transport binds 'local-member-id' itself.
+      logger: options.logger ?? noopLogger,
       ...(options.peerTls !== undefined ? { tls: options.peerTls } : {}),
       snapshotter: this.#snapshotter,
       ...(options.registry !== undefined ? { metrics: options.registry } : {}),

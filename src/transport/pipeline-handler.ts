@@ -58,7 +58,6 @@ export async function servePipeline(
     // rather than a 5 s wait for bytes that are not coming (etcd 3.4 would read and buffer it).
     log.warn(
       {
-        'local-member-id': ctx.localHex,
         'remote-address': remoteAddress(req),
         error: `declared body of ${declared} bytes exceeds ${PIPELINE_BODY_MAX_BYTES}`,
       },
@@ -74,7 +73,7 @@ export async function servePipeline(
     body = await readBody(req, PIPELINE_BODY_MAX_BYTES);
   } catch (err) {
     log.warn(
-      { 'local-member-id': ctx.localHex, 'remote-address': remoteAddress(req), error: describeError(err) },
+      { 'remote-address': remoteAddress(req), error: describeError(err) },
       'failed to read Raft message',
     );
     ctx.metrics.receivedFailures.inc({ From: remoteAddress(req) });
@@ -86,7 +85,7 @@ export async function servePipeline(
     m = decodeMessage(body);
   } catch (err) {
     log.warn(
-      { 'local-member-id': ctx.localHex, 'remote-address': remoteAddress(req), error: describeError(err) },
+      { 'remote-address': remoteAddress(req), error: describeError(err) },
       'failed to unmarshal Raft message',
     );
     ctx.metrics.receivedFailures.inc({ From: remoteAddress(req) });
@@ -98,7 +97,6 @@ export async function servePipeline(
     await ctx.raft.process(m);
   } catch (err) {
     answerRaftRejection('pipeline', req, res, err, log, {
-      'local-member-id': ctx.localHex,
       'remote-peer-id': m.from.toString(16),
     });
     return;

@@ -48,7 +48,7 @@ export class RequestGate {
     const reason = checkClientCertificate(this.host.tls, socket);
     if (reason !== undefined) {
       this.host.ctx.logger.warn(
-        { 'local-member-id': this.host.ctx.localHex, 'remote-address': remoteAddress(req), reason },
+        { 'remote-address': remoteAddress(req), reason },
         'rejected peer connection: client certificate check failed',
       );
       socket.destroy();
@@ -63,7 +63,7 @@ export class RequestGate {
    * connection (a malformed version header, where Go's handler panics).
    */
   compatible(req: IncomingMessage, res: ServerResponse, endpoint: string): boolean {
-    const { logger: log, localHex, clusterHex } = this.host.ctx;
+    const { logger: log, clusterHex } = this.host.ctx;
     const server = header(req, 'x-server-version');
     const minCluster = header(req, 'x-min-cluster-version');
     const key = `${server ?? ''}\n${minCluster ?? ''}`;
@@ -74,7 +74,6 @@ export class RequestGate {
     const v = this.lastVerdict;
     if (!v.ok) {
       const fields = {
-        'local-member-id': localHex,
         'remote-peer-id': header(req, 'x-server-from') ?? 'unknown',
         'remote-address': remoteAddress(req),
         endpoint,
@@ -94,7 +93,6 @@ export class RequestGate {
     if (gotCluster !== clusterHex) {
       log.warn(
         {
-          'local-member-id': localHex,
           'local-member-cluster-id': clusterHex,
           'remote-peer-cluster-id': gotCluster ?? '',
           'remote-peer-id': header(req, 'x-server-from') ?? 'unknown',

@@ -33,10 +33,7 @@ export function createRouter(host: HandlerHost): (req: IncomingMessage, res: Ser
       return;
     }
     const fail = (err: unknown) => {
-      log.error(
-        { 'local-member-id': host.ctx.localHex, path, error: describeError(err) },
-        'peer request handler failed',
-      );
+      log.error({ path, error: describeError(err) }, 'peer request handler failed');
       if (!res.headersSent) httpError(res, 500, 'internal error');
       else res.destroy();
     };

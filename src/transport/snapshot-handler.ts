@@ -21,7 +21,6 @@ export async function serveSnapshot(
 ): Promise<void> {
   const ctx = gate.host.ctx;
   const log = ctx.logger;
-  const localHex = ctx.localHex;
   const metrics = ctx.metrics;
   const started = performance.now();
   if (req.method !== 'POST') {
@@ -41,7 +40,7 @@ export async function serveSnapshot(
   let received = 0;
   const stall = setTimeout(() => {
     log.warn(
-      { 'local-member-id': localHex, 'remote-address': remoteAddress(req), 'received-bytes': received },
+      { 'remote-address': remoteAddress(req), 'received-bytes': received },
       `snapshot upload made no progress for ${timeoutMs} ms; closing it`,
     );
     req.destroy(
@@ -68,7 +67,7 @@ export async function serveSnapshot(
       const text =
         err instanceof FrameDecodeError && err.reason === 'truncated' ? 'unexpected EOF' : describeError(err);
       log.warn(
-        { 'local-member-id': localHex, 'remote-address': remoteAddress(req), error: text },
+        { 'remote-address': remoteAddress(req), error: text },
         'failed to read incoming snapshot message',
       );
       if (!res.headersSent && !req.socket.destroyed)
@@ -83,17 +82,14 @@ export async function serveSnapshot(
     metrics.snapshotReceiveInflights.inc({ From: fromLabel });
     metrics.receivedBytes.inc({ From: fromLabel }, split.messageSize);
     if (m.type !== MessageType.MsgSnap) {
-      log.warn(
-        { 'local-member-id': localHex, 'remote-peer-id': fromLabel, 'message-type': m.type },
-        'unexpected Raft message type',
-      );
+      log.warn({ 'remote-peer-id': fromLabel, 'message-type': m.type }, 'unexpected Raft message type');
       httpError(res, 400, 'wrong raft message type');
       metrics.snapshotReceiveFailures.inc({ From: fromLabel });
       return;
     }
     const index = m.snapshot?.metadata.index ?? 0;
     log.info(
-      { 'local-member-id': localHex, 'remote-peer-id': fromLabel, 'incoming-snapshot-index': index },
+      { 'remote-peer-id': fromLabel, 'incoming-snapshot-index': index },
       'receiving database snapshot',
     );
     let dbBytes: number;
@@ -104,7 +100,6 @@ export async function serveSnapshot(
     } catch (err) {
       log.warn(
         {
-          'local-member-id': localHex,
           'remote-peer-id': fromLabel,
           'incoming-snapshot-index': index,
           error: describeError(err),
@@ -120,7 +115,6 @@ export async function serveSnapshot(
     metrics.receivedBytes.inc({ From: fromLabel }, dbBytes);
     log.info(
       {
-        'local-member-id': localHex,
         'remote-peer-id': fromLabel,
         'incoming-snapshot-index': index,
         'db-size-bytes': dbBytes,
@@ -131,7 +125,6 @@ export async function serveSnapshot(
       await ctx.raft.process(m);
     } catch (err) {
       answerRaftRejection('snapshot', req, res, err, log, {
-        'local-member-id': localHex,
         'remote-peer-id': fromLabel,
       });
       metrics.snapshotReceiveFailures.inc({ From: fromLabel });

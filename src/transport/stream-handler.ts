@@ -33,7 +33,7 @@ export function serveStream(
   if (dir === '/raft/stream/msgapp') type = 'msgappv2';
   else if (dir === '/raft/stream/message') type = 'message';
   else {
-    log.debug({ 'local-member-id': localHex, path }, 'ignored unexpected streaming request path');
+    log.debug({ path }, 'ignored unexpected streaming request path');
     httpError(res, 404, 'invalid path');
     return;
   }
@@ -41,16 +41,13 @@ export function serveStream(
   try {
     from = parseId(goBase(path));
   } catch {
-    log.warn({ 'local-member-id': localHex, path }, 'failed to parse path into ID');
+    log.warn({ path }, 'failed to parse path into ID');
     httpError(res, 404, 'invalid from');
     return;
   }
   const fromHex = from.toString(16);
   if (ctx.raft.isIdRemoved(from)) {
-    log.warn(
-      { 'local-member-id': localHex, 'remote-peer-id': fromHex },
-      'rejected stream from remote peer because it was removed',
-    );
+    log.warn({ 'remote-peer-id': fromHex }, 'rejected stream from remote peer because it was removed');
     httpError(res, 410, 'removed member');
     return;
   }
@@ -59,7 +56,6 @@ export function serveStream(
     gate.learnSender(req, from);
     log.warn(
       {
-        'local-member-id': localHex,
         'remote-peer-id-stream-handler': fromHex,
         'remote-address': remoteAddress(req),
       },
@@ -70,10 +66,7 @@ export function serveStream(
   }
   const to = header(req, 'x-raft-to');
   if (to !== localHex) {
-    log.warn(
-      { 'local-member-id': localHex, 'remote-peer-id': fromHex, 'x-raft-to': to ?? '' },
-      'ignored streaming request; ID mismatch',
-    );
+    log.warn({ 'remote-peer-id': fromHex, 'x-raft-to': to ?? '' }, 'ignored streaming request; ID mismatch');
     httpError(res, 412, 'to field mismatch');
     return;
   }

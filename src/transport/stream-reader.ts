@@ -83,7 +83,6 @@ export class StreamReader {
   private get fields() {
     return {
       'stream-reader-type': streamTypeName(this.type),
-      'local-member-id': this.ctx.localHex,
       'remote-peer-id': this.peerHex,
     };
   }

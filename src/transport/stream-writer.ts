@@ -106,7 +106,6 @@ export class StreamWriter {
     });
     const fields = {
       'stream-writer-type': streamTypeName(this.type),
-      'local-member-id': this.ctx.localHex,
       'remote-peer-id': this.peerHex,
     };
     if (replaced) this.ctx.logger.warn(fields, 'closed TCP streaming connection with remote peer');
@@ -246,7 +245,6 @@ export class StreamWriter {
     this.ctx.logger.warn(
       {
         'stream-writer-type': streamTypeName(this.type),
-        'local-member-id': this.ctx.localHex,
         'remote-peer-id': this.peerHex,
         reason,
       },
