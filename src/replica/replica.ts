@@ -216,8 +216,15 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     try {
       await r.#run(options, dir.restarting, dir.known);
     } catch (e) {
-      await r.#stopAll();
+      await (r.#shutdown ?? r.#stopAll());
       throw e;
+    }
+    // A fatal error while starting (a peer refusing a removed member with 410 Gone as soon as the
+    // transport dials, a failed first write) had no listener for its `fatal` event yet: reject with
+    // it, never resolve with a replica that already stopped.
+    if (r.#fatal !== undefined) {
+      await r.#shutdown;
+      throw r.#fatal;
     }
     logger.info(
       {

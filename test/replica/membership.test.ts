@@ -91,7 +91,12 @@ test('a 4th member joins as a learner and is promoted; a removed member is refus
   }).then(
     (r) =>
       new Promise<unknown>((resolve) => {
+        const timer = setTimeout(async () => {
+          await r.close();
+          resolve(new Error('the restarted removed member neither failed to start nor stopped within 20 s'));
+        }, 20_000);
         r.once('fatal', async (e) => {
+          clearTimeout(timer);
           await r.close();
           resolve(e);
         });
