@@ -194,6 +194,36 @@ test('bridge via nft: the two followers cannot reach each other, the leader reac
   });
 });
 
+test('bandwidth via tc tbf: everything the leader sends limited to 200 kbit/s for 3 s', async (t) => {
+  await runScenario(t, {
+    name: 'netns-tbf',
+    cluster: netns,
+    fault: async (c, leader) => {
+      const t0 = performance.now();
+      c.rateLimit(leader, 200);
+      assert.match(c.qdisc(leader), /tbf .*rate 200Kbit/);
+      await sleep(3000);
+      const stats = c.qdisc(leader);
+      const seconds = (performance.now() - t0) / 1000;
+      c.heal();
+      assert.doesNotMatch(c.qdisc(leader), /tbf/);
+      const sent = Number(/Sent (\d+) bytes/.exec(stats)?.[1] ?? Number.NaN);
+      const overlimits = Number(/overlimits (\d+)/.exec(stats)?.[1] ?? Number.NaN);
+      // The bucket held the leader to 25 000 B/s plus its 16 KiB burst (and one packet in flight),
+      // and the workload pushed it against the limit (packets held back: overlimits).
+      const bound = 25_000 * 1.05 * seconds + 16_384 + 1_514; // 5 % for tbf clock rounding
+      assert.ok(
+        sent > 0 && sent <= bound,
+        `the leader sent ${sent} bytes in ${seconds.toFixed(2)} s (bound ${bound})`,
+      );
+      assert.ok(overlimits > 0, `the tbf never held a packet back: ${stats}`);
+      t.diagnostic(
+        `leader sent ${sent} bytes through a 200 kbit/s tbf in ${seconds.toFixed(2)} s: ${stats.split('\n')[1]?.trim()}`,
+      );
+    },
+  });
+});
+
 test('NetnsNetwork names fit interface limits and stay inside 198.18.0.0/15', () => {
   const n = new NetnsNetwork();
   assert.ok(`${n.prefix}br`.length <= 15 && `${n.prefix}v9`.length <= 15);

@@ -7,7 +7,8 @@
  * Faults are nftables rules in one `inet raftwire` table per namespace, on the output hook, that
  * match only the addresses of the other members: every packet between members can be dropped, while
  * the test process (the bridge address) always reaches every client port, so the workload records
- * timeouts as unknown outcomes. `heal()` deletes the table in every namespace.
+ * timeouts as unknown outcomes. A bandwidth limit is a tc tbf qdisc on a member's eth0 (all it
+ * sends). `heal()` deletes the table in every namespace and every qdisc.
  */
 import { join } from 'node:path';
 import type { Member } from '../../kv/e2e/process-cluster.js';
@@ -23,6 +24,8 @@ export class NetnsCluster extends FaultCluster {
   readonly #drop = new Map<number, Set<number>>();
   /** Per member: percentage of its packets to other members dropped at random. */
   readonly #loss = new Map<number, number>();
+  /** Members whose eth0 has a tbf rate limit. */
+  readonly #limited = new Set<number>();
   /** What the stale sweep at setup removed. */
   swept: string[] = [];
 
@@ -97,11 +100,40 @@ export class NetnsCluster extends FaultCluster {
     this.#apply(id);
   }
 
-  /** Deletes the fault table in every namespace. */
+  /**
+   * Limits everything member `id` sends (to peers and to clients) to `kbit` kbit/s: a token bucket
+   * (tc tbf) as root qdisc of its eth0, packets over a 400 ms backlog dropped.
+   */
+  rateLimit(id: number, kbit: number): void {
+    this.net.tc(id, [
+      'qdisc',
+      'replace',
+      'dev',
+      'eth0',
+      'root',
+      'tbf',
+      'rate',
+      `${kbit}kbit`,
+      'burst',
+      '16kb',
+      'latency',
+      '400ms',
+    ]);
+    this.#limited.add(id);
+  }
+
+  /** `tc -s qdisc show dev eth0` in member `id`'s namespace (the tbf's counters). */
+  qdisc(id: number): string {
+    return this.net.tc(id, ['-s', 'qdisc', 'show', 'dev', 'eth0']);
+  }
+
+  /** Deletes the fault table in every namespace and every rate limit. */
   override heal(): void {
     this.#drop.clear();
     this.#loss.clear();
     for (const id of this.members.keys()) this.#apply(id);
+    for (const id of this.#limited) this.net.tc(id, ['qdisc', 'del', 'dev', 'eth0', 'root']);
+    this.#limited.clear();
   }
 
   /** The rules now in member `id`'s namespace (`nft list ruleset`). */

@@ -185,6 +185,11 @@ export class NetnsNetwork {
     return sh('ip', ['netns', 'exec', this.ns(id), 'nft', '-f', '-'], script);
   }
 
+  /** Runs `tc` with `args` inside member `id`'s namespace (qdiscs go with the namespace). */
+  tc(id: number, args: string[]): string {
+    return sh('ip', ['netns', 'exec', this.ns(id), 'tc', ...args]);
+  }
+
   /** Removes every namespace (killing what runs in it) and the bridge; idempotent. */
   destroy(): void {
     if (this.#destroyed) return;
