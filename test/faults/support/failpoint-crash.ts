@@ -99,8 +99,6 @@ export function testLeaderCrashes(points: readonly FailpointName[]): void {
       const fpBase = (id: number) => `http://127.0.0.1:${fpPorts[id - 1]}`;
       await runScenario(t, {
         name: `fp-leader-${point}`,
-        warmupMs: 500,
-        afterMs: 1000,
         env: (id) => ({ RAFTWIRE_FAILPOINTS_HTTP: `127.0.0.1:${fpPorts[id - 1]}` }),
         fault: async (c) => {
           // Leadership may have moved since the start; arm the member that leads now.
