@@ -171,6 +171,10 @@ async function finishTail(
   }
   for (let i = scan.end; i < buf.length; i++) {
     if (buf[i] !== 0) {
+      log.warn(
+        { path, offset: scan.end, 'first-stale-byte': i },
+        'wal: bytes after the last record (a write cut short by a crash); zeroing them',
+      );
       await writeZeros(file, scan.end, buf.length);
       await file.datasync();
       return;

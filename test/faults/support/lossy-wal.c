@@ -7,6 +7,15 @@
  * pread, ftruncate, fallocate, close) first applies what is held, which only makes the fault
  * milder, never wrong. Built by test/faults/support/power-cut.ts; set UV_USE_IO_URING=0 so libuv
  * goes through these functions.
+ *
+ * Torn writes (LOSSY_WAL_TEAR=1): a disk writes a large write sector by sector, in any order, and a
+ * power cut may leave any subset of them. With tearing on, each held write also sends about half of
+ * its 512-byte sectors (by file offset), chosen at random, through at once; the whole write still
+ * lands at the next sync. A SIGKILL before that sync leaves those sectors only: a torn write, with
+ * the sectors in between still as they were (zeros in a preallocated segment). LOSSY_WAL_SEED seeds
+ * the choice (default: the pid), so a seed repeats a process's sequence of choices.
+ * LOSSY_WAL_SYNC_DELAY_MS=N makes each sync of a descriptor with held writes wait N ms first (a slow
+ * disk), so a SIGKILL at a random moment most likely finds a write held, and torn.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -32,6 +41,11 @@ struct pending {
 static struct pending *heads[MAX_FD];
 static struct pending *tails[MAX_FD];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int tear;
+static unsigned long long rng;
+static useconds_t sync_delay_us;
+
+#define SECTOR 512
 
 static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
 static ssize_t (*real_pwritev)(int, const struct iovec *, int, off_t);
@@ -53,6 +67,57 @@ __attribute__((constructor)) static void init(void) {
   real_read = dlsym(RTLD_NEXT, "read");
   real_pread = dlsym(RTLD_NEXT, "pread64");
   real_ftruncate = dlsym(RTLD_NEXT, "ftruncate64");
+  const char *t = getenv("LOSSY_WAL_TEAR");
+  tear = t != NULL && strcmp(t, "") != 0 && strcmp(t, "0") != 0;
+  const char *seed = getenv("LOSSY_WAL_SEED");
+  rng = seed != NULL ? strtoull(seed, NULL, 10) : (unsigned long long)getpid();
+  rng = rng * 0x9E3779B97F4A7C15ULL + 1;
+  const char *delay = getenv("LOSSY_WAL_SYNC_DELAY_MS");
+  sync_delay_us = delay != NULL ? (useconds_t)(strtoul(delay, NULL, 10) * 1000) : 0;
+}
+
+/* A slow disk: waits before syncing a descriptor that holds writes (lock not held while waiting). */
+static void slow_sync(int fd) {
+  if (sync_delay_us == 0 || fd < 0 || fd >= MAX_FD) return;
+  pthread_mutex_lock(&lock);
+  int holds = heads[fd] != NULL;
+  pthread_mutex_unlock(&lock);
+  if (holds) usleep(sync_delay_us);
+}
+
+/* xorshift64 (lock held). */
+static unsigned long long next_random(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng;
+}
+
+/* A write of zeros only (preallocation, zeroing a stale tail): tearing it changes nothing a reader
+ * could tell from the zeros already there, and would cost a system call per sector. */
+static int all_zero(const struct pending *p) {
+  for (size_t i = 0; i < p->len; i++)
+    if (p->data[i] != 0) return 0;
+  return 1;
+}
+
+/* Sends about half of p's sectors through now, chosen at random (lock held). */
+static void tear_now(int fd, const struct pending *p) {
+  off_t at = p->pos;
+  off_t end = p->pos + (off_t)p->len;
+  while (at < end) {
+    off_t next = (at / SECTOR + 1) * SECTOR;
+    if (next > end) next = end;
+    if (next_random() & 1) {
+      size_t done = 0, len = (size_t)(next - at);
+      while (done < len) {
+        ssize_t n = real_pwrite(fd, p->data + (at - p->pos) + done, len - done, at + (off_t)done);
+        if (n <= 0 && errno != EINTR) break;
+        if (n > 0) done += (size_t)n;
+      }
+    }
+    at = next;
+  }
 }
 
 /* A descriptor whose writes are held: on a ".wal" file, not opened O_DSYNC/O_SYNC (those writes
@@ -103,6 +168,7 @@ static void hold(int fd, const struct iovec *iov, int iovcnt, off_t pos, size_t 
   if (tails[fd] != NULL) tails[fd]->next = p;
   else heads[fd] = p;
   tails[fd] = p;
+  if (tear && !all_zero(p)) tear_now(fd, p);
 }
 
 ssize_t pwritev64(int fd, const struct iovec *iov, int iovcnt, off_t pos) {
@@ -131,8 +197,14 @@ ssize_t pwrite(int fd, const void *buf, size_t len, off_t pos) { return pwrite64
     return call;                               \
   } while (0)
 
-int fdatasync(int fd) { APPLY_THEN(real_fdatasync(fd)); }
-int fsync(int fd) { APPLY_THEN(real_fsync(fd)); }
+int fdatasync(int fd) {
+  slow_sync(fd);
+  APPLY_THEN(real_fdatasync(fd));
+}
+int fsync(int fd) {
+  slow_sync(fd);
+  APPLY_THEN(real_fsync(fd));
+}
 ssize_t write(int fd, const void *buf, size_t len) { APPLY_THEN(real_write(fd, buf, len)); }
 ssize_t read(int fd, void *buf, size_t len) { APPLY_THEN(real_read(fd, buf, len)); }
 ssize_t pread64(int fd, void *buf, size_t len, off_t pos) { APPLY_THEN(real_pread(fd, buf, len, pos)); }

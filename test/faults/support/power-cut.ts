@@ -24,8 +24,20 @@ export function lossyWalLibrary(): string {
   return out;
 }
 
-/** The environment that puts a member's WAL on the lossy layer. */
-export function powerCutEnv(): Record<string, string> {
+/**
+ * The environment that puts a member's WAL on the lossy layer; `tear` also tears unsynced writes
+ * (about half of each one's sectors land at once), `seed` fixes which, `syncDelayMs` makes each
+ * sync of held writes wait first (a slow disk: a kill most likely finds a write held).
+ */
+export function powerCutEnv(
+  o: { tear?: boolean; seed?: number; syncDelayMs?: number } = {},
+): Record<string, string> {
   // libuv's io_uring would bypass the preloaded functions.
-  return { LD_PRELOAD: lossyWalLibrary(), UV_USE_IO_URING: '0' };
+  return {
+    LD_PRELOAD: lossyWalLibrary(),
+    UV_USE_IO_URING: '0',
+    ...(o.tear === true ? { LOSSY_WAL_TEAR: '1' } : {}),
+    ...(o.seed !== undefined ? { LOSSY_WAL_SEED: String(o.seed) } : {}),
+    ...(o.syncDelayMs !== undefined ? { LOSSY_WAL_SYNC_DELAY_MS: String(o.syncDelayMs) } : {}),
+  };
 }
