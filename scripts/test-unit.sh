@@ -22,4 +22,5 @@ if [ ${#files[@]} -eq 0 ]; then
   echo "raftwire: no test files matched" >&2
   exit 1
 fi
-exec node --test --test-concurrency=2 --test-timeout="${RAFTWIRE_TEST_TIMEOUT_MS:-60000}" "${files[@]}"
+# Per test and per file (node 20 applies it to both): the longest unit file takes about a minute.
+exec node --test --test-concurrency=2 --test-timeout="${RAFTWIRE_TEST_TIMEOUT_MS:-300000}" "${files[@]}"

@@ -26,7 +26,9 @@ done
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "torture: --rounds takes a positive integer" >&2; exit 2; }
 [ -n "${RAFTWIRE_TORTURE_NO_BUILD:-}" ] || npm run --silent build
 mapfile -t files < <(find dist/test/faults -maxdepth 1 -name '*.test.js' | sort)
-args=(--test --test-concurrency=1 --test-timeout="${RAFTWIRE_TEST_TIMEOUT_MS:-900000}")
+# --test-timeout bounds each file as a whole (node 20): room for ten scenarios of S seconds each.
+per_file_ms=$(( (900 + 10 * ${RAFTWIRE_TORTURE_SECONDS:-0}) * 1000 ))
+args=(--test --test-concurrency=1 --test-timeout="${RAFTWIRE_TEST_TIMEOUT_MS:-$per_file_ms}")
 [ -n "$scenario" ] && args+=(--test-name-pattern="$scenario")
 for round in $(seq 1 "$rounds"); do
   echo "torture: round $round of $rounds" >&2

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../support/paths.js';
-import { PORT_RANGES } from '../support/ports.js';
+import { PORT_RANGES, reservePort } from '../support/ports.js';
 import { waitFor } from '../support/wait.js';
 
 export const CLI = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
@@ -37,7 +37,10 @@ export async function freeBasePort(nodes: number): Promise<number> {
     // Below the ephemeral range, in the cluster tests' own range (test/support/ports.ts).
     const [lo, hi] = PORT_RANGES.clusterBase;
     const base = lo + 10 * Math.floor(Math.random() * ((hi - lo - 10 * (nodes + 1)) / 10));
-    const free = await Promise.all(clusterPorts(base, nodes).map((p) => portFree(p)));
+    const ports = clusterPorts(base, nodes);
+    // Reserved against other test processes first (test/support/ports.ts), then probed.
+    if (!ports.every((p) => reservePort(p))) continue;
+    const free = await Promise.all(ports.map((p) => portFree(p)));
     if (free.every((f) => f)) return base;
   }
   throw new Error('no free base port found');

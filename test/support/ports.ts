@@ -7,10 +7,68 @@
  * has its own range, so test files running side by side (separate processes) rarely probe the
  * same port: freePort 10000–19999, the Go raftexample harness 20000–25999 (PORT_RANGES.go), the
  * `raftwire cluster` tests' base ports 26000–31999 (PORT_RANGES.clusterBase).
+ *
+ * Test files run side by side in separate processes, and two of them could still probe the same
+ * port free before either binds it (seen: two `raftwire cluster` tests on overlapping base ports).
+ * So a port handed out is also reserved across processes: a file named after it in
+ * `<tmpdir>/raftwire-test-ports/`, created exclusively, holding the pid; a reservation whose pid
+ * is gone is taken over, and a process removes its own at exit.
  */
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const handedOut = new Set<number>();
+const RESERVATIONS = join(tmpdir(), 'raftwire-test-ports');
+const reserved = new Set<number>();
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Reserves `port` for this process against other test processes; false when another live process
+ * holds it. Reservations are released when this process exits.
+ */
+export function reservePort(port: number): boolean {
+  if (reserved.has(port)) return true;
+  mkdirSync(RESERVATIONS, { recursive: true });
+  const file = join(RESERVATIONS, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      if (reserved.size === 0) process.once('exit', releaseAll);
+      reserved.add(port);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let holder = Number.NaN;
+      try {
+        holder = Number.parseInt(readFileSync(file, 'utf8'), 10);
+      } catch {
+        // removed meanwhile, or half written: try again below
+      }
+      if (holder === process.pid) return true;
+      if (Number.isInteger(holder) && alive(holder)) return false;
+      // Stale (its process is gone) or unreadable: take it over.
+      rmSync(file, { force: true });
+    }
+  }
+  return false;
+}
+
+function releaseAll(): void {
+  for (const port of reserved) rmSync(join(RESERVATIONS, String(port)), { force: true });
+  reserved.clear();
+}
 
 /** Where each kind of test takes its ports: [lowest, highest + 1). */
 export const PORT_RANGES = {
@@ -34,6 +92,7 @@ export async function freePort(range: readonly [number, number] = PORT_RANGES.me
   for (let attempt = 0; attempt < 500; attempt++) {
     const port = lo + Math.floor(Math.random() * (hi - lo));
     if (handedOut.has(port)) continue;
+    if (!reservePort(port)) continue;
     if (await canBind(port)) {
       handedOut.add(port);
       return port;

@@ -34,6 +34,8 @@ export interface ScenarioOptions<C extends FaultCluster = FaultCluster> {
   workload?: Partial<WorkloadOptions>;
   /** Makes the cluster (default: a FaultCluster with proxies) from the member flags. */
   cluster?: (args: string[]) => C;
+  /** Fails the scenario after this long (default 150 s; torture load is added). */
+  timeoutMs?: number;
 }
 
 /** What a scenario measured. */
@@ -52,12 +54,45 @@ export const others = (leader: number): number[] => [1, 2, 3].filter((id) => id 
 
 export const DEFAULT_ARGS = ['--request-timeout', '2000', '--log-level', 'warn'];
 
+/**
+ * Runs one scenario and checks it; fails (never hangs) after `o.timeoutMs` (default 150 s, plus
+ * the torture load), with the members' logs. The runner's own timeout bounds whole files
+ * (scripts/test.sh), so each scenario bounds itself; t.after still closes the cluster.
+ */
 export async function runScenario<C extends FaultCluster = FaultCluster>(
   t: TestContext,
   o: ScenarioOptions<C>,
 ): Promise<ScenarioResult<C>> {
+  const load = tortureLoadMs();
+  const ms = (o.timeoutMs ?? 150_000) + (load === undefined ? 0 : load[0] + load[1]);
+  let timer: NodeJS.Timeout | undefined;
+  let cluster: C | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${o.name}: scenario did not finish within ${ms} ms\n${cluster?.logs() ?? ''}`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([
+      scenario(t, o, (c) => {
+        cluster = c;
+      }),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function scenario<C extends FaultCluster>(
+  t: TestContext,
+  o: ScenarioOptions<C>,
+  made: (c: C) => void,
+): Promise<ScenarioResult<C>> {
   const args = [...DEFAULT_ARGS, ...(o.args ?? [])];
   const c = (o.cluster?.(args) ?? new FaultCluster(args)) as C;
+  made(c);
   let w: Workload | undefined;
   const sampler = new LeaderSampler(c);
   t.after(async () => {
