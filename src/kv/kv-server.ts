@@ -141,6 +141,7 @@ export class KvServer {
   /** Stops accepting, closes every connection, detaches from the host. */
   async close(): Promise<void> {
     this.ctx.host.off('leader', this.onLeader);
+    this.deadlines.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
