@@ -51,9 +51,22 @@ class FakeTimer implements IntervalTimer {
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | undefined) => new TextDecoder().decode(b ?? new Uint8Array(0));
 
-/** Lets queued microtasks (the Node's Ready hand-out) run. */
+/**
+ * Lets the Node's pending Ready hand-out run: it is a `setImmediate` queued before this one
+ * (immediates run in order), then the microtasks it queued (a resolved `next()`, an advance).
+ */
 async function settle(): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
   for (let i = 0; i < 5; i++) await Promise.resolve();
+}
+
+/** A one-shot event a test awaits (Node 20 has no Promise.withResolvers). */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }
 
 function config(storage: MemoryStorage, fields: Partial<Config> = {}): Config {
@@ -504,6 +517,8 @@ describe('Node', () => {
     const storage = new MemoryStorage();
     const applied: string[] = [];
     const timer = new FakeTimer();
+    const confApplied = signal();
+    const cbApplied = signal();
     let node: Node | undefined;
     node = Node.start(
       {
@@ -515,9 +530,13 @@ describe('Node', () => {
           storage.append(rd.entries);
           await Promise.resolve();
           for (const e of rd.committedEntries) {
-            if (e.type === EntryType.EntryConfChange)
+            if (e.type === EntryType.EntryConfChange) {
               node?.applyConfChange(decodeConfChange(e.data ?? new Uint8Array(0)));
-            else if ((e.data?.length ?? 0) > 0) applied.push(dec(e.data));
+              confApplied.resolve();
+            } else if ((e.data?.length ?? 0) > 0) {
+              applied.push(dec(e.data));
+              cbApplied.resolve();
+            }
           }
         },
       },
@@ -525,11 +544,13 @@ describe('Node', () => {
     );
     assert.throws(() => node?.ready(), { code: 'RAFTWIRE_RAFT_USAGE' });
     const p = node.propose(enc('cb'));
-    // The bootstrap conf change must be applied (first Ready) before the node may campaign.
+    // The bootstrap conf change must be applied (first Ready) and advanced (the Node does it once
+    // the callback settled: settle) before the node may campaign.
+    await confApplied.promise;
     await settle();
     timer.fire(20);
     await p;
-    for (let i = 0; i < 20 && applied.length === 0; i++) await settle();
+    await cbApplied.promise;
     assert.deepEqual(applied, ['cb']);
     node.stop();
   });
@@ -537,17 +558,21 @@ describe('Node', () => {
   test('a rejecting onReady callback stops the node and reports the error', async () => {
     const storage = new MemoryStorage();
     const errors: unknown[] = [];
+    const reported = signal();
     const node = Node.start(
       {
         config: config(storage),
         onReady: async () => {
           throw new Error('disk full');
         },
-        onError: (e) => errors.push(e),
+        onError: (e) => {
+          errors.push(e);
+          reported.resolve();
+        },
       },
       [{ id: 1n }],
     );
-    for (let i = 0; i < 10 && !node.stopped; i++) await settle();
+    await reported.promise;
     assert.equal(node.stopped, true);
     assert.equal((errors[0] as Error).message, 'disk full');
   });
