@@ -7,6 +7,8 @@
  *   BENCH_SYSTEMS=raftwire npm run bench -- kv   (one side only; no ratio then)
  *   BENCH_SYSTEMS=raftwire,raftwire-nofp npm run bench -- kv   (raftwire as built against a copy
  *     with every failpoint guard compiled out: what the guards cost with failpoints off)
+ *   BENCH_SYSTEMS=raftwire,raftwire-alt BENCH_ALT_DIST=/tmp/base/dist npm run bench -- kv   (A/B:
+ *     raftwire as built against another build's dist/ — e.g. `cp -r dist /tmp/base/` before a change)
  *   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench -- kv   (profile raftwire)
  *
  * C clients PUT 100-byte values to fresh keys for the duration, spread over the three members
@@ -18,7 +20,7 @@
  * member's peak (VmHWM). A last row measures linearizable GETs (raftwire, read barrier per GET)
  * beside raftexample's local (stale-capable) GETs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -194,7 +196,9 @@ async function measureBoth(
         const cluster = clusters[i] as BenchCluster;
         const row = await runPuts(cluster, c, s.committed);
         rows[i]?.push(row);
-        console.error(`  ${cluster.name} C=${c}: ${Math.round(row.opsPerS)} ops/s`);
+        console.error(
+          `  ${cluster.name} C=${c}: ${Math.round(row.opsPerS)} ops/s, ${Math.round(row.cpuUsPerOp)} cpu µs/op`,
+        );
       }
     }
     for (const [i, s] of systems.entries()) {
@@ -233,6 +237,23 @@ try {
           `  raftwire-nofp: guards compiled out in ${JSON.stringify(Object.fromEntries(folded.rewritten))}`,
         );
         return startRaftwire(dir, nodeArgs, folded.root, 'raftwire-nofp');
+      },
+      committed: true,
+      getLabel: 'GET (linearizable)',
+    },
+    {
+      name: 'raftwire-alt',
+      start: () => {
+        const altDist = process.env.BENCH_ALT_DIST;
+        if (altDist === undefined)
+          throw new Error('raftwire-alt needs BENCH_ALT_DIST=<the dist/ of another build>');
+        // A root whose dist/ is the other build; node_modules and build/ (the native addon) are ours.
+        const root = join(dir, 'alt-root');
+        mkdirSync(root);
+        symlinkSync(altDist, join(root, 'dist'));
+        for (const link of ['node_modules', 'build', 'package.json'])
+          symlinkSync(join(projectRoot, link), join(root, link));
+        return startRaftwire(dir, nodeArgs, root, 'raftwire-alt');
       },
       committed: true,
       getLabel: 'GET (linearizable)',
@@ -295,6 +316,28 @@ try {
       ];
     });
     console.log(table(['row', 'guards in, off (ops/s)', 'guards compiled out (ops/s)', 'in/out'], rows));
+  }
+  const alt = pick('raftwire-alt');
+  if (alt.length > 0 && ts.length > 0) {
+    console.log('');
+    const rows = ts.map((a) => {
+      const b = alt.find((r) => r.op === a.op && r.c === a.c);
+      return [
+        `${a.op} C=${a.c}`,
+        f(a.opsPerS),
+        f(b?.opsPerS ?? Number.NaN),
+        f(a.opsPerS / (b?.opsPerS ?? Number.NaN), 2),
+        f(a.cpuUsPerOp),
+        f(b?.cpuUsPerOp ?? Number.NaN),
+        f(a.cpuUsPerOp / (b?.cpuUsPerOp ?? Number.NaN), 2),
+      ];
+    });
+    console.log(
+      table(
+        ['row', 'this (ops/s)', 'alt (ops/s)', 'this/alt', 'this cpu µs/op', 'alt cpu µs/op', 'cpu this/alt'],
+        rows,
+      ),
+    );
   }
 } finally {
   folded?.remove();
