@@ -7,9 +7,11 @@
  *   BENCH_SYSTEMS=raftwire npm run bench -- kv   (one side only; no ratio then)
  *   BENCH_SYSTEMS=raftwire,raftwire-nofp npm run bench -- kv   (raftwire as built against a copy
  *     with every failpoint guard compiled out: what the guards cost with failpoints off)
- *   BENCH_SYSTEMS=raftwire,raftwire-alt BENCH_ALT_DIST=/tmp/base/dist npm run bench -- kv   (A/B:
- *     raftwire as built against another build's dist/ — e.g. `cp -r dist /tmp/base/` before a change)
+ *   BENCH_SYSTEMS=raftwire,raftwire-alt BENCH_ALT_ROOT=/tmp/base npm run bench -- kv   (A/B: raftwire
+ *     as built against another build: a directory with its dist/ and with node_modules and build/
+ *     (symlinks to this project's will do), e.g. `npx tsc -p tsconfig.json --outDir /tmp/base/dist`)
  *   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench -- kv   (profile raftwire)
+ *   BENCH_GETS=0 npm run bench -- kv   (PUT rows only)
  *
  * C clients PUT 100-byte values to fresh keys for the duration, spread over the three members
  * (client c → member c mod 3), each on its own keep-alive connection (undici). raftwire answers 204
@@ -20,7 +22,7 @@
  * member's peak (VmHWM). A last row measures linearizable GETs (raftwire, read barrier per GET)
  * beside raftexample's local (stale-capable) GETs.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,6 +36,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
 const VALUE = Buffer.alloc(100, 'v');
 const SYSTEMS = (process.env.BENCH_SYSTEMS ?? 'raftexample,raftwire').split(',');
+/** BENCH_GETS=0 skips the GET rows (a PUT-only profile or A/B). */
+const GETS = process.env.BENCH_GETS !== '0';
 const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
 
 interface Row {
@@ -202,6 +206,7 @@ async function measureBoth(
       }
     }
     for (const [i, s] of systems.entries()) {
+      if (!GETS) break;
       rows[i]?.push(await runGets(clusters[i] as BenchCluster, 16, s.getLabel));
       // raftwire's local read: the same contract as raftexample's GET
       if (s.committed) {
@@ -244,15 +249,9 @@ try {
     {
       name: 'raftwire-alt',
       start: () => {
-        const altDist = process.env.BENCH_ALT_DIST;
-        if (altDist === undefined)
-          throw new Error('raftwire-alt needs BENCH_ALT_DIST=<the dist/ of another build>');
-        // A root whose dist/ is the other build; node_modules and build/ (the native addon) are ours.
-        const root = join(dir, 'alt-root');
-        mkdirSync(root);
-        symlinkSync(altDist, join(root, 'dist'));
-        for (const link of ['node_modules', 'build', 'package.json'])
-          symlinkSync(join(projectRoot, link), join(root, link));
+        const root = process.env.BENCH_ALT_ROOT;
+        if (root === undefined)
+          throw new Error('raftwire-alt needs BENCH_ALT_ROOT=<the root of another build>');
         return startRaftwire(dir, nodeArgs, root, 'raftwire-alt');
       },
       committed: true,

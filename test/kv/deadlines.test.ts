@@ -19,3 +19,23 @@ test('requests in the same 50 ms slot share one signal, which aborts with a Time
   assert.notEqual(later, a, 'a spent slot is not handed out again');
   assert.equal(later.aborted, false);
 });
+
+test('a slot signal takes every request of the slot without a "possible memory leak" warning', async (t) => {
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+  const d = new Deadlines();
+  const signal = d.after(60_000);
+  const listeners = Array.from({ length: 200 }, () => () => {});
+  for (const l of listeners) signal.addEventListener('abort', l, { once: true });
+  t.after(() => {
+    for (const l of listeners) signal.removeEventListener('abort', l);
+  });
+  // process warnings are emitted on the next tick
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message),
+    [],
+  );
+});
