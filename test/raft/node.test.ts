@@ -11,6 +11,7 @@ import { type IntervalTimer, Node } from '../../src/raft/node.js';
 import { type Ready, SnapshotStatus } from '../../src/raft/rawnode.js';
 import { StateType } from '../../src/raft/status.js';
 import { MemoryStorage } from '../../src/raft/storage.js';
+import { ProgressStateType } from '../../src/raft/tracker/state.js';
 import { isLocalMsg } from '../../src/raft/util.js';
 import {
   ConfChangeType,
@@ -614,6 +615,48 @@ describe('Node', () => {
     await rounds();
     assert.deepEqual(applied, ['async']);
     assert.equal(storage.lastIndex(), 3);
+    node.stop();
+  });
+
+  test('the proposals of one turn are stepped as one MsgProp: one MsgApp to the follower; an aborted one is left out', async () => {
+    // A leader of {1, 2} with follower 2 in replicate state (it acknowledged the leader's log).
+    const storage = new MemoryStorage();
+    storage.applySnapshot(newSnapshot({ index: 5, term: 1, confState: newConfState({ voters: [1n, 2n] }) }));
+    storage.setHardState(newHardState({ term: 1, commit: 5 }));
+    const node = Node.restart({ config: config(storage), timer: new FakeTimer(), tickMs: 100 });
+    const app = new App(node, storage);
+    await node.campaign();
+    await app.drain();
+    node.step(newMessage({ type: MessageType.MsgVoteResp, from: 2n, to: 1n, term: 2 }));
+    await app.drain();
+    assert.equal(node.status().softState.raftState, StateType.StateLeader);
+    const last = storage.lastIndex();
+    node.step(newMessage({ type: MessageType.MsgAppResp, from: 2n, to: 1n, term: 2, index: last }));
+    await app.drain();
+    assert.equal(node.status().progress.get(2n)?.state, ProgressStateType.StateReplicate);
+    app.sent.length = 0;
+    const withdrawn = new AbortController();
+    const proposals = [
+      node.propose(enc('a')),
+      node.propose(enc('b')),
+      node.propose(enc('withdrawn'), { signal: withdrawn.signal }),
+      node.propose(enc('c')),
+    ];
+    withdrawn.abort(new Error('client gone'));
+    const outcomes = await Promise.allSettled(proposals);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.equal(((outcomes[2] as PromiseRejectedResult).reason as Error).message, 'client gone');
+    await app.drain();
+    const apps = app.sent.filter((m) => m.type === MessageType.MsgApp && m.to === 2n && m.entries.length > 0);
+    assert.deepEqual(
+      apps.map((m) => m.entries.map((e) => dec(e.data))),
+      [['a', 'b', 'c']],
+      'one MsgApp carries the three proposals of the turn, in call order',
+    );
+    assert.equal(storage.lastIndex(), last + 3);
     node.stop();
   });
 
