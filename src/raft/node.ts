@@ -22,7 +22,8 @@
  *   per proposal, and so one MsgAppResp back. (Stepped one by one, the kv bench's leader sent ~37
  *   MsgApps per Ready at C=64, most of one entry or none; batched, 4 — one with the entries and
  *   one with the new commit index, per follower.) A proposal aborted before its turn ends is not
- *   stepped. Conf changes are stepped alone, after the batch before them. The waiting queue is
+ *   stepped; if the leader is lost before the turn ends, the turn's proposals are dropped
+ *   (`RAFTWIRE_RAFT_PROPOSAL_DROPPED`, nothing entered the log). Conf changes are stepped alone, after the batch before them. The waiting queue is
  *   bounded: beyond `maxPendingProposals` a proposal is dropped at once, counted, and logged at
  *   most once per `dropLogIntervalMs`.
  * - `stop()` clears the timer and the pending hand-out, rejects every waiting proposal with
@@ -204,6 +205,14 @@ export class Node {
   /** Proposals dropped because too many were waiting for a leader. */
   get droppedProposals(): number {
     return this.#dropped;
+  }
+
+  /**
+   * The leader raft knows now (NONE when none). The Ready stream reports a change one hand-out
+   * later: decide by this whether a proposal can wait for a leader (and so needs a signal).
+   */
+  get lead(): bigint {
+    return this.rawNode.raft.lead;
   }
 
   /** True once stopped (by `stop()` or by an error). */
@@ -478,16 +487,17 @@ export class Node {
   }
 
   /**
-   * Steps this turn's proposals as one MsgProp and settles them with the outcome. If the leader
-   * was lost meanwhile they wait for the next one, ahead of the later proposals already waiting.
+   * Steps this turn's proposals as one MsgProp and settles them with the outcome; if the leader
+   * was lost meanwhile they are dropped (PROPOSAL_DROPPED).
    */
   #flushBatch(): void {
     if (this.#batch.length === 0) return;
     let batch = this.#batch;
     this.#batch = [];
     if (this.rawNode.raft.lead === NONE) {
-      for (const p of batch) this.#watchAbort(p);
-      this.#pending.unshift(...batch);
+      // The leader was lost within the turn: dropped, as raft drops a proposal without a leader.
+      // (Not queued to wait: the caller, who saw a leader, may have given no signal to withdraw it.)
+      for (const p of batch) this.#settle(p, new ProposalDroppedError());
       return;
     }
     if (batch.some((p) => p.signal?.aborted === true)) {

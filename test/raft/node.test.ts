@@ -23,6 +23,7 @@ import {
   LOCAL_APPEND_THREAD,
   type Message,
   MessageType,
+  NONE,
   newConfState,
   newEntry,
   newHardState,
@@ -657,6 +658,30 @@ describe('Node', () => {
       'one MsgApp carries the three proposals of the turn, in call order',
     );
     assert.equal(storage.lastIndex(), last + 3);
+    node.stop();
+  });
+
+  test('a proposal made with a leader known is dropped, not left waiting, if the leader is lost before its turn ends', async () => {
+    const storage = new MemoryStorage();
+    storage.applySnapshot(newSnapshot({ index: 5, term: 1, confState: newConfState({ voters: [1n, 2n] }) }));
+    storage.setHardState(newHardState({ term: 1, commit: 5 }));
+    const node = Node.restart({ config: config(storage), timer: new FakeTimer(), tickMs: 100 });
+    const app = new App(node, storage);
+    await node.campaign();
+    await app.drain();
+    node.step(newMessage({ type: MessageType.MsgVoteResp, from: 2n, to: 1n, term: 2 }));
+    await app.drain();
+    assert.equal(node.lead, 1n);
+    const last = storage.lastIndex();
+    const p = node.propose(enc('late'));
+    // In the same turn member 2 campaigns at a higher term with a longer log: 1 steps down.
+    node.step(
+      newMessage({ type: MessageType.MsgVote, from: 2n, to: 1n, term: 3, index: last + 10, logTerm: 2 }),
+    );
+    assert.equal(node.lead, NONE);
+    await assert.rejects(p, { code: 'RAFTWIRE_RAFT_PROPOSAL_DROPPED' });
+    await app.drain();
+    assert.equal(storage.lastIndex(), last, 'nothing entered the log');
     node.stop();
   });
 
