@@ -7,7 +7,11 @@
  *   BENCH_SYSTEMS=raftwire npm run bench -- kv   (one side only; no ratio then)
  *   BENCH_SYSTEMS=raftwire,raftwire-nofp npm run bench -- kv   (raftwire as built against a copy
  *     with every failpoint guard compiled out: what the guards cost with failpoints off)
+ *   BENCH_SYSTEMS=raftwire,raftwire-alt BENCH_ALT_ROOT=/tmp/base npm run bench -- kv   (A/B: raftwire
+ *     as built against another build: a directory with its dist/ and with node_modules and build/
+ *     (symlinks to this project's will do), e.g. `npx tsc -p tsconfig.json --outDir /tmp/base/dist`)
  *   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench -- kv   (profile raftwire)
+ *   BENCH_GETS=0 npm run bench -- kv   (PUT rows only)
  *
  * C clients PUT 100-byte values to fresh keys for the duration, spread over the three members
  * (client c → member c mod 3), each on its own keep-alive connection (undici). raftwire answers 204
@@ -32,6 +36,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
 const VALUE = Buffer.alloc(100, 'v');
 const SYSTEMS = (process.env.BENCH_SYSTEMS ?? 'raftexample,raftwire').split(',');
+/** BENCH_GETS=0 skips the GET rows (a PUT-only profile or A/B). */
+const GETS = process.env.BENCH_GETS !== '0';
 const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
 
 interface Row {
@@ -194,10 +200,13 @@ async function measureBoth(
         const cluster = clusters[i] as BenchCluster;
         const row = await runPuts(cluster, c, s.committed);
         rows[i]?.push(row);
-        console.error(`  ${cluster.name} C=${c}: ${Math.round(row.opsPerS)} ops/s`);
+        console.error(
+          `  ${cluster.name} C=${c}: ${Math.round(row.opsPerS)} ops/s, ${Math.round(row.cpuUsPerOp)} cpu µs/op`,
+        );
       }
     }
     for (const [i, s] of systems.entries()) {
+      if (!GETS) break;
       rows[i]?.push(await runGets(clusters[i] as BenchCluster, 16, s.getLabel));
       // raftwire's local read: the same contract as raftexample's GET
       if (s.committed) {
@@ -233,6 +242,17 @@ try {
           `  raftwire-nofp: guards compiled out in ${JSON.stringify(Object.fromEntries(folded.rewritten))}`,
         );
         return startRaftwire(dir, nodeArgs, folded.root, 'raftwire-nofp');
+      },
+      committed: true,
+      getLabel: 'GET (linearizable)',
+    },
+    {
+      name: 'raftwire-alt',
+      start: () => {
+        const root = process.env.BENCH_ALT_ROOT;
+        if (root === undefined)
+          throw new Error('raftwire-alt needs BENCH_ALT_ROOT=<the root of another build>');
+        return startRaftwire(dir, nodeArgs, root, 'raftwire-alt');
       },
       committed: true,
       getLabel: 'GET (linearizable)',
@@ -295,6 +315,28 @@ try {
       ];
     });
     console.log(table(['row', 'guards in, off (ops/s)', 'guards compiled out (ops/s)', 'in/out'], rows));
+  }
+  const alt = pick('raftwire-alt');
+  if (alt.length > 0 && ts.length > 0) {
+    console.log('');
+    const rows = ts.map((a) => {
+      const b = alt.find((r) => r.op === a.op && r.c === a.c);
+      return [
+        `${a.op} C=${a.c}`,
+        f(a.opsPerS),
+        f(b?.opsPerS ?? Number.NaN),
+        f(a.opsPerS / (b?.opsPerS ?? Number.NaN), 2),
+        f(a.cpuUsPerOp),
+        f(b?.cpuUsPerOp ?? Number.NaN),
+        f(a.cpuUsPerOp / (b?.cpuUsPerOp ?? Number.NaN), 2),
+      ];
+    });
+    console.log(
+      table(
+        ['row', 'this (ops/s)', 'alt (ops/s)', 'this/alt', 'this cpu µs/op', 'alt cpu µs/op', 'cpu this/alt'],
+        rows,
+      ),
+    );
   }
 } finally {
   folded?.remove();

@@ -18,7 +18,10 @@ export class Deadlines {
     if (slot !== undefined) return slot.signal;
     const controller = new AbortController();
     // Shared by every request of the slot, each listening until it settles (then it removes its
-    // listener): node's 10-listener leak warning does not apply.
+    // listener): node's 10-listener leak warning does not apply. It used to print one "possible
+    // memory leak" warning per slot (up to 20 a second under load, each formatted with
+    // util.inspect and written to stderr): measured (bench/kv, C=64), 1-2 % of each member's busy
+    // time.
     setMaxListeners(0, controller.signal);
     const timer = setTimeout(
       () => {

@@ -191,6 +191,16 @@ export class RawNode {
     this.#check(this.raft.step(m));
   }
 
+  /**
+   * Proposes several entries in one MsgProp: one append, one MsgApp per follower (or one forwarded
+   * MsgProp), instead of one per entry. All are accepted or all dropped together.
+   */
+  proposeMany(data: readonly Uint8Array[]): void {
+    const m = base(MessageType.MsgProp, NONE, this.raft.id);
+    m.entries = data.map((d) => ({ term: 0, index: 0, type: EntryType.EntryNormal, data: d }));
+    this.#check(this.raft.step(m));
+  }
+
   /** Proposes a conf change (V1 stored as EntryConfChange, V2 as EntryConfChangeV2). */
   proposeConfChange(cc: ConfChange | ConfChangeV2): void {
     this.#check(this.raft.step(confChangeToMsg(cc)));

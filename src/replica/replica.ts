@@ -495,8 +495,11 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
       this.#timeoutMs,
       options.signal,
       () => this.#apply.proposals.delete(seq),
-      // With a known leader the Node proposes at once: no signal (and no AbortController) needed.
-      (sig) => this.#node.propose(env, this.#lead !== 0n ? {} : { signal: sig() }),
+      // With a leader known to raft the Node steps it this turn (or drops it if the leader is lost
+      // meanwhile): no signal (and no AbortController) needed. Asked of raft, not of #lead, which
+      // the next Ready updates: with a stale #lead a proposal waited for a leader unwithdrawable,
+      // and its request hung past its deadline (test/replica/errors, 'abort after proposing').
+      (sig) => this.#node.propose(env, this.#node.lead !== 0n ? {} : { signal: sig() }),
       () => this.#refusal(),
     );
     this.#apply.proposals.set(seq, p);

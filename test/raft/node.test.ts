@@ -11,6 +11,7 @@ import { type IntervalTimer, Node } from '../../src/raft/node.js';
 import { type Ready, SnapshotStatus } from '../../src/raft/rawnode.js';
 import { StateType } from '../../src/raft/status.js';
 import { MemoryStorage } from '../../src/raft/storage.js';
+import { ProgressStateType } from '../../src/raft/tracker/state.js';
 import { isLocalMsg } from '../../src/raft/util.js';
 import {
   ConfChangeType,
@@ -22,6 +23,7 @@ import {
   LOCAL_APPEND_THREAD,
   type Message,
   MessageType,
+  NONE,
   newConfState,
   newEntry,
   newHardState,
@@ -51,9 +53,22 @@ class FakeTimer implements IntervalTimer {
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | undefined) => new TextDecoder().decode(b ?? new Uint8Array(0));
 
-/** Lets queued microtasks (the Node's Ready hand-out) run. */
+/**
+ * Lets the Node's pending Ready hand-out run: it is a `setImmediate` queued before this one
+ * (immediates run in order), then the microtasks it queued (a resolved `next()`, an advance).
+ */
 async function settle(): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
   for (let i = 0; i < 5; i++) await Promise.resolve();
+}
+
+/** A one-shot event a test awaits (Node 20 has no Promise.withResolvers). */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }
 
 function config(storage: MemoryStorage, fields: Partial<Config> = {}): Config {
@@ -504,6 +519,8 @@ describe('Node', () => {
     const storage = new MemoryStorage();
     const applied: string[] = [];
     const timer = new FakeTimer();
+    const confApplied = signal();
+    const cbApplied = signal();
     let node: Node | undefined;
     node = Node.start(
       {
@@ -515,9 +532,13 @@ describe('Node', () => {
           storage.append(rd.entries);
           await Promise.resolve();
           for (const e of rd.committedEntries) {
-            if (e.type === EntryType.EntryConfChange)
+            if (e.type === EntryType.EntryConfChange) {
               node?.applyConfChange(decodeConfChange(e.data ?? new Uint8Array(0)));
-            else if ((e.data?.length ?? 0) > 0) applied.push(dec(e.data));
+              confApplied.resolve();
+            } else if ((e.data?.length ?? 0) > 0) {
+              applied.push(dec(e.data));
+              cbApplied.resolve();
+            }
           }
         },
       },
@@ -525,11 +546,13 @@ describe('Node', () => {
     );
     assert.throws(() => node?.ready(), { code: 'RAFTWIRE_RAFT_USAGE' });
     const p = node.propose(enc('cb'));
-    // The bootstrap conf change must be applied (first Ready) before the node may campaign.
+    // The bootstrap conf change must be applied (first Ready) and advanced (the Node does it once
+    // the callback settled: settle) before the node may campaign.
+    await confApplied.promise;
     await settle();
     timer.fire(20);
     await p;
-    for (let i = 0; i < 20 && applied.length === 0; i++) await settle();
+    await cbApplied.promise;
     assert.deepEqual(applied, ['cb']);
     node.stop();
   });
@@ -537,17 +560,21 @@ describe('Node', () => {
   test('a rejecting onReady callback stops the node and reports the error', async () => {
     const storage = new MemoryStorage();
     const errors: unknown[] = [];
+    const reported = signal();
     const node = Node.start(
       {
         config: config(storage),
         onReady: async () => {
           throw new Error('disk full');
         },
-        onError: (e) => errors.push(e),
+        onError: (e) => {
+          errors.push(e);
+          reported.resolve();
+        },
       },
       [{ id: 1n }],
     );
-    for (let i = 0; i < 10 && !node.stopped; i++) await settle();
+    await reported.promise;
     assert.equal(node.stopped, true);
     assert.equal((errors[0] as Error).message, 'disk full');
   });
@@ -589,6 +616,72 @@ describe('Node', () => {
     await rounds();
     assert.deepEqual(applied, ['async']);
     assert.equal(storage.lastIndex(), 3);
+    node.stop();
+  });
+
+  test('the proposals of one turn are stepped as one MsgProp: one MsgApp to the follower; an aborted one is left out', async () => {
+    // A leader of {1, 2} with follower 2 in replicate state (it acknowledged the leader's log).
+    const storage = new MemoryStorage();
+    storage.applySnapshot(newSnapshot({ index: 5, term: 1, confState: newConfState({ voters: [1n, 2n] }) }));
+    storage.setHardState(newHardState({ term: 1, commit: 5 }));
+    const node = Node.restart({ config: config(storage), timer: new FakeTimer(), tickMs: 100 });
+    const app = new App(node, storage);
+    await node.campaign();
+    await app.drain();
+    node.step(newMessage({ type: MessageType.MsgVoteResp, from: 2n, to: 1n, term: 2 }));
+    await app.drain();
+    assert.equal(node.status().softState.raftState, StateType.StateLeader);
+    const last = storage.lastIndex();
+    node.step(newMessage({ type: MessageType.MsgAppResp, from: 2n, to: 1n, term: 2, index: last }));
+    await app.drain();
+    assert.equal(node.status().progress.get(2n)?.state, ProgressStateType.StateReplicate);
+    app.sent.length = 0;
+    const withdrawn = new AbortController();
+    const proposals = [
+      node.propose(enc('a')),
+      node.propose(enc('b')),
+      node.propose(enc('withdrawn'), { signal: withdrawn.signal }),
+      node.propose(enc('c')),
+    ];
+    withdrawn.abort(new Error('client gone'));
+    const outcomes = await Promise.allSettled(proposals);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.equal(((outcomes[2] as PromiseRejectedResult).reason as Error).message, 'client gone');
+    await app.drain();
+    const apps = app.sent.filter((m) => m.type === MessageType.MsgApp && m.to === 2n && m.entries.length > 0);
+    assert.deepEqual(
+      apps.map((m) => m.entries.map((e) => dec(e.data))),
+      [['a', 'b', 'c']],
+      'one MsgApp carries the three proposals of the turn, in call order',
+    );
+    assert.equal(storage.lastIndex(), last + 3);
+    node.stop();
+  });
+
+  test('a proposal made with a leader known is dropped, not left waiting, if the leader is lost before its turn ends', async () => {
+    const storage = new MemoryStorage();
+    storage.applySnapshot(newSnapshot({ index: 5, term: 1, confState: newConfState({ voters: [1n, 2n] }) }));
+    storage.setHardState(newHardState({ term: 1, commit: 5 }));
+    const node = Node.restart({ config: config(storage), timer: new FakeTimer(), tickMs: 100 });
+    const app = new App(node, storage);
+    await node.campaign();
+    await app.drain();
+    node.step(newMessage({ type: MessageType.MsgVoteResp, from: 2n, to: 1n, term: 2 }));
+    await app.drain();
+    assert.equal(node.lead, 1n);
+    const last = storage.lastIndex();
+    const p = node.propose(enc('late'));
+    // In the same turn member 2 campaigns at a higher term with a longer log: 1 steps down.
+    node.step(
+      newMessage({ type: MessageType.MsgVote, from: 2n, to: 1n, term: 3, index: last + 10, logTerm: 2 }),
+    );
+    assert.equal(node.lead, NONE);
+    await assert.rejects(p, { code: 'RAFTWIRE_RAFT_PROPOSAL_DROPPED' });
+    await app.drain();
+    assert.equal(storage.lastIndex(), last, 'nothing entered the log');
     node.stop();
   });
 

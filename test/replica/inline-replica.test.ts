@@ -118,6 +118,14 @@ describe('InlineReplica', () => {
     await follower.propose(enc('from-follower'));
     assert.deepEqual(h.machines.get(follower.id)?.values, ['from-leader', 'from-follower']);
     await Promise.all([follower.propose(enc('same')), leader.propose(enc('same'))]);
+    // Both are committed (on a quorum) and applied where proposed; member 3, whose WAL is read
+    // below, may be the third member, which gets them a moment later: wait until every member
+    // applied all four.
+    await waitFor(
+      'every member applied the four proposals',
+      () => [...h.machines.values()].every((m) => m.values.length === 4),
+      { timeoutMs: 10_000 },
+    );
     for (const r of h.replicas.values()) await r.close();
     const wal = await Wal.openForRead(join(h.dir, 'raftexample-3'), { index: 0, term: 0 });
     const { metadata, entries } = await wal.readAll().finally(() => wal.close());

@@ -115,6 +115,19 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     await assertIdenticalLogs(c);
   });
 
+  /**
+   * Entries proposed while the follower is down: ≥ 4 KiB each, 400 of them (> 1.5 MiB). The
+   * leader's MsgApps sent towards the dead follower before the compaction may still sit in its
+   * pipeline queue (4 in flight + 64 queued, each failing POST taking milliseconds on a loaded
+   * machine) and reach the restarted follower: seen when raft's Ready batching let the leader's
+   * one probe MsgApp carry all 400 small entries. What any of them can carry is bounded whatever
+   * the timing (both sides: MaxInflightMsgs 256, MaxSizePerMsg 1 MiB, one raft step per entry):
+   * at most 256 optimistic MsgApps of one new entry each, then one probe of ≤ 1 MiB (≤ 256 such
+   * entries) from the follower's match; no more until it answers. So the follower can get at most
+   * 256 entries past its log, the compaction point is 400 past it, and only MsgSnap brings it back.
+   */
+  const beyondOneMsgApp = { minBytes: 4096, maxBytes: 6144 };
+
   test(`${name}: a lagging follower brought back by snapshot, raftwire → Go and Go → raftwire`, async (t) => {
     const c = await start(t, 3);
     const ts = pick(c, 'ts');
@@ -125,7 +138,7 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     await c.waitConverged(proposed);
     // Go follower down; the raftwire leader moves on and compacts its whole log.
     await c.kill(go);
-    await proposeFrom(c, ts, 400, seed + 32, proposed);
+    await proposeFrom(c, ts, 400, seed + 32, proposed, beyondOneMsgApp);
     await c.waitConverged(proposed);
     const snapAt = await c.node(ts).compact(0);
     assert.equal((await c.node(ts).status()).firstIndex, snapAt + 1);
@@ -140,7 +153,7 @@ export function mixedClusterSuite(kinds: readonly NodeKind[], seed: number): voi
     // The reverse: a Go leader brings a lagging raftwire follower back.
     await transferTo(c, go);
     await c.kill(ts);
-    await proposeFrom(c, go, 400, seed + 34, proposed);
+    await proposeFrom(c, go, 400, seed + 34, proposed, beyondOneMsgApp);
     await c.waitConverged(proposed);
     const goSnapAt = await c.node(go).compact(0);
     assert.equal((await c.node(go).status()).firstIndex, goSnapAt + 1);
