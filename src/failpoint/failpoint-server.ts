@@ -69,7 +69,12 @@ async function handle(set: FailpointSet, req: IncomingMessage, res: ServerRespon
     res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(points)}\n`);
     return;
   }
-  const name = decodeURIComponent(path.slice(1));
+  let name: string;
+  try {
+    name = decodeURIComponent(path.slice(1));
+  } catch {
+    return reply(res, 400, 'malformed percent-encoding in the path');
+  }
   if (!isFailpointName(name)) return reply(res, 404, `no failpoint ${JSON.stringify(name)}`);
   if (req.method === 'DELETE') {
     set.set(name, 'off');

@@ -55,6 +55,7 @@ describe('failpoint server', () => {
     assert.match(bad.text, /^.+\n$/);
     assert.equal(set.enabled('raftBeforeSave'), false);
     assert.equal((await req('PUT', '/noSuchPoint', 'crash')).status, 404);
+    assert.equal((await req('PUT', '/%E0%A4%A', 'crash')).status, 400);
     assert.equal((await req('POST', '/raftBeforeSave', 'crash')).status, 405);
     assert.equal((await req('DELETE', '/')).status, 405);
     assert.equal((await req('PUT', '/raftBeforeSave', 'x'.repeat(5000))).status, 413);
