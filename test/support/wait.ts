@@ -80,3 +80,24 @@ export function waitFor(
     void check();
   });
 }
+
+/**
+ * Runs `body`, failing after `ms` with `progress()` in the message (e.g. the steps reached), so a
+ * test that hangs fails on its own bound and says where, instead of waiting for the runner's
+ * per-file timeout. What `body` still awaits is left to the test's t.after cleanup.
+ */
+export async function withDeadline<T>(
+  ms: number,
+  progress: () => string,
+  body: () => Promise<T>,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not finish within ${ms} ms; ${progress()}`)), ms);
+  });
+  try {
+    return await Promise.race([body(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
