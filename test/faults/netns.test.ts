@@ -115,6 +115,7 @@ test('netns harness: members in their namespaces, nft faults, everything removed
 
 test('no quorum anywhere: all 3 members cut from each other for 3 s via nft, then healed', async (t) => {
   let window: { writes: [HistoryOp, HistoryOp][]; served: [HistoryOp, HistoryOp][] } | undefined;
+  let probeOutcomes: string[] = [];
   await runScenario(t, {
     name: 'netns-no-quorum',
     cluster: netns,
@@ -123,7 +124,14 @@ test('no quorum anywhere: all 3 members cut from each other for 3 s via nft, the
     fault: async (c, _leader, w) => {
       c.partition([[1], [2], [3]]);
       const from = w.history.length;
+      // One write of the test's own on every member, so the window holds writes whatever the
+      // workload's random choices (with six clients and 2 s timeouts it sometimes completed none):
+      // each must end unknown, neither acknowledged nor refused.
+      const probes = Promise.all(
+        [1, 2, 3].map((id) => w.write(900 + id, c.member(id).base, `no-quorum-probe-${id}`)),
+      );
       await sleep(3000);
+      probeOutcomes = (await probes).map((r) => r.outcome);
       const to = w.history.length;
       for (const id of [1, 2, 3]) assert.ok(c.dropped(id) > 0, `member ${id} dropped nothing`);
       c.heal();
@@ -139,6 +147,7 @@ test('no quorum anywhere: all 3 members cut from each other for 3 s via nft, the
   assert.ok(window !== undefined);
   // Nothing that needs a quorum was served while there was none (a read would be stale).
   assert.deepEqual(window.served, [], 'operations served without a quorum');
+  assert.deepEqual(probeOutcomes, ['info', 'info', 'info'], 'the probe writes, one per member');
   const outcomes = window.writes.map(([, e]) => e.type);
   assert.ok(outcomes.includes('info'), `no write timed out as unknown during the fault: ${outcomes}`);
   assert.ok(!outcomes.includes('fail'), `a write failed instead of timing out: ${outcomes}`);
