@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive } from '../fsutil/index.js';
 import { RAFTWIRE_VERSION } from '../version.js';
 import { ClusterError, ClusterErrorCode } from './errors.js';
 import { type ClusterLayout, clusterLayout } from './layout.js';
@@ -366,7 +367,7 @@ function takeLock(path: string, report: ((line: string) => void) | undefined): v
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     other = Number.parseInt(readFileSync(path, 'utf8'), 10);
   }
-  if (Number.isSafeInteger(other) && other > 0 && other !== process.pid && alive(other)) {
+  if (Number.isSafeInteger(other) && other > 0 && other !== process.pid && processAlive(other)) {
     throw new ClusterError(
       ClusterErrorCode.DataDirLocked,
       `${path} says raftwire cluster pid ${other} is running on this data directory; stop it first (or use another --data-dir)`,
@@ -376,15 +377,6 @@ function takeLock(path: string, report: ((line: string) => void) | undefined): v
     `raftwire cluster: taking over the stale lock ${path} (pid ${String(other)} is gone)`,
   );
   writeFileSync(path, `${process.pid}\n`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Compares the data directory's cluster.json with the layout (writing it on the first run). */

@@ -13,3 +13,16 @@ export async function fsyncDir(dir: string): Promise<void> {
     await fh.close();
   }
 }
+
+/**
+ * Whether process `pid` exists (signal 0): for pid files (a supervisor's lock, test port
+ * reservations). EPERM means it exists under another user.
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

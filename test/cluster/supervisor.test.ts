@@ -10,17 +10,9 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { processAlive } from '../../src/fsutil/index.js';
 import { waitFor } from '../support/wait.js';
 import { ClusterProcess, clusterPorts, freeBasePort, portFree } from './cluster-process.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function put(url: string, key: string, value: string): Promise<number> {
   const r = await fetch(`${url}/${key}`, { method: 'PUT', body: value, signal: AbortSignal.timeout(20_000) });
@@ -42,12 +34,13 @@ test('the printed URLs answer; SIGINT stops every member and frees every port; a
   const st = await first.status();
   const pids = st.members.map((m) => m.process.pid);
   assert.equal(pids.length, 3);
-  for (const pid of pids) assert.ok(typeof pid === 'number' && alive(pid), `member pid ${pid} alive`);
+  for (const pid of pids) assert.ok(typeof pid === 'number' && processAlive(pid), `member pid ${pid} alive`);
 
   assert.equal(await first.stop('SIGINT'), 0, first.output());
   assert.match(first.stdout, /stopping 3 members/);
   assert.doesNotMatch(first.stderr, /SIGKILL/, 'no member needed SIGKILL');
-  for (const pid of pids) assert.ok(!alive(pid as number), `member pid ${pid} still runs after SIGINT`);
+  for (const pid of pids)
+    assert.ok(!processAlive(pid as number), `member pid ${pid} still runs after SIGINT`);
   for (const port of clusterPorts(first.basePort, 3))
     assert.ok(await portFree(port), `port ${port} still open`);
 

@@ -18,19 +18,11 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../../src/fsutil/index.js';
 
 const handedOut = new Set<number>();
 const RESERVATIONS = join(tmpdir(), 'raftwire-test-ports');
 const reserved = new Set<number>();
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Reserves `port` for this process against other test processes; false when another live process
@@ -57,7 +49,7 @@ export function reservePort(port: number): boolean {
         // removed meanwhile, or half written: try again below
       }
       if (holder === process.pid) return true;
-      if (Number.isInteger(holder) && alive(holder)) return false;
+      if (Number.isInteger(holder) && processAlive(holder)) return false;
       // Stale (its process is gone) or unreadable: take it over.
       rmSync(file, { force: true });
     }

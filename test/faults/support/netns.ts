@@ -11,6 +11,7 @@
  * and veths. nftables tables live inside the namespaces and go with them.
  */
 import { execFileSync } from 'node:child_process';
+import { processAlive } from '../../../src/fsutil/index.js';
 
 const PREFIX = /^rw(\d+)[a-z]/;
 
@@ -62,15 +63,6 @@ export function links(): string[] {
     .filter((n) => n !== '');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** SIGKILLs every process in namespace `ns` and deletes it. */
 function removeNamespace(ns: string): void {
   try {
@@ -89,7 +81,7 @@ export function sweepStale(): string[] {
   const removed: string[] = [];
   const stale = (name: string): boolean => {
     const m = PREFIX.exec(name);
-    return m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]));
+    return m !== null && Number(m[1]) !== process.pid && !processAlive(Number(m[1]));
   };
   for (const ns of namespaces().filter(stale)) {
     removeNamespace(ns);
