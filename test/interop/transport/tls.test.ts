@@ -70,11 +70,15 @@ test('allowed CN: the TS server admits a Go client whose certificate CN matches'
 
 test('allowed CN: the TS server turns away a Go client with another CN, and logs why', async (t) => {
   const { dir, ca } = await pki(t);
-  const { ts, go } = await startPair(
-    t,
-    { tls: await makeLeaf(dir, ca, 'ts-node'), allowedCN: 'someone-else' },
-    { tls: await makeLeaf(dir, ca, 'go-node') },
-  );
+  // TS learns of Go only at the end: once TS has dialed Go's server, Go's stream writers answer on
+  // that TS-opened connection, and the heartbeat would reach TS without crossing TS's server.
+  const go = await startGoNode(t, { id: GO_ID, tls: await makeLeaf(dir, ca, 'go-node') });
+  const ts = await TsNode.start(t, {
+    id: TS_ID,
+    tls: await makeLeaf(dir, ca, 'ts-node'),
+    allowedCN: 'someone-else',
+  });
+  await go.addPeer(TS_ID, [ts.url]);
   await go.send([heartbeat(GO_ID, TS_ID, 9)]);
   await go.waitEvent('reportUnreachable', (e) => e.id === TS_ID.toString(16));
   // The warning names the peer's address and the reason: the CN it got and the one it wants.
@@ -85,6 +89,7 @@ test('allowed CN: the TS server turns away a Go client with another CN, and logs
   assert.match(line === undefined ? '' : lineText(line), /127\.0\.0\.1/);
   assert.equal(ts.raft.received.items.length, 0);
   // TS as a client is unaffected: its requests to Go still go through.
+  ts.transport.addPeer(GO_ID, [go.url]);
   ts.transport.send([heartbeat(TS_ID, GO_ID, 10)]);
   await go.waitReceived(1, (r) => r.message.commit === 10);
 });
