@@ -235,12 +235,22 @@ export class MixedCluster {
     await this.node(via).proposeConfChangeV2([], 'auto');
   }
 
-  /** Waits until every running member except `except` is out of any joint configuration. */
+  /**
+   * Waits until every running member except `except` is out of any joint configuration and all of
+   * them have the same voters. Not "no outgoing voters" alone: a member that just joined has no
+   * configuration at all (and then the bootstrap one) until it has caught up, and passes that.
+   */
   async waitJointLeft(except: readonly bigint[] = []): Promise<void> {
     const ids = this.runningIds().filter((x) => !except.includes(x));
-    await this.waitUntil('every member left the joint configuration', async () => {
+    await this.waitUntil('every member left the joint configuration, with the same voters', async () => {
       const sts = await Promise.all(ids.map((x) => this.node(x).status()));
-      return sts.every((s) => s.votersOutgoing.length === 0);
+      const voters = (s: (typeof sts)[number]) => [...s.voters].sort().join(',');
+      const first = sts[0];
+      return (
+        first !== undefined &&
+        first.voters.length > 0 &&
+        sts.every((s) => s.votersOutgoing.length === 0 && voters(s) === voters(first))
+      );
     });
   }
 
