@@ -56,6 +56,8 @@ export class MixedCluster {
   private readonly random: () => number;
   /** Payloads (hex) some leader was seen to apply. */
   private readonly confirmed = new Set<string>();
+  /** The leader's term when `waitConverged` last returned, or when `waitLeader` first saw one. */
+  private convergedTerm = 0;
   /** Current membership as handed to new members' transports. */
   private peers: MemberSpec[] = [];
 
@@ -310,6 +312,9 @@ export class MixedCluster {
       },
       timeoutMs,
     );
+    // The first leader seen is the baseline for waitConverged's "the term moved".
+    if (this.convergedTerm === 0)
+      this.convergedTerm = Number(this.node(lead).events.last('leaderChanged')?.term ?? 0);
     return lead;
   }
 
@@ -337,19 +342,26 @@ export class MixedCluster {
   /**
    * Waits until the leader applied every payload in `mustContain` (proposed from anywhere; hex)
    * and every running member applied everything in the leader's log.
+   *
+   * raft does not promise that a proposal survives a change of leader: one forwarded to, or
+   * appended only by, a leader that then lost its term is dropped or overwritten without a word.
+   * So when payloads are still missing at the timeout, the leader's term moved since the previous
+   * call, and the cluster has settled (every member applied the leader's whole, committed log, and
+   * no log holds the payload), they are proposed again through the current leader, once. Without a
+   * change of leader a missing payload fails the wait as before.
    */
   async waitConverged(
     mustContain: ReadonlySet<string> = new Set(),
     timeoutMs = DEFAULT_WAIT_MS,
   ): Promise<void> {
+    const termBefore = this.convergedTerm;
     const lead = await this.waitLeader(undefined, timeoutMs);
-    const leader = this.node(lead);
     // Payloads confirmed by an earlier call may sit behind a snapshot by now: check only new ones.
     let pending = [...mustContain].filter((d) => !this.confirmed.has(d));
-    if (pending.length > 0) {
+    const waitApplied = (leader: ClusterNode) => {
       let checkedAt = -1;
-      await this.waitUntil(
-        () => `leader ${formatId(lead)} applying every proposal (${pending.length} missing)`,
+      return this.waitUntil(
+        () => `leader ${formatId(leader.id)} applying every proposal (${pending.length} missing)`,
         async () => {
           const applied = lastApplied(leader);
           if (applied === checkedAt) return false;
@@ -360,10 +372,45 @@ export class MixedCluster {
         },
         timeoutMs,
       );
+    };
+    if (pending.length > 0) {
+      try {
+        await waitApplied(this.node(lead));
+      } catch (err) {
+        const now = this.node(await this.waitLeader(undefined, timeoutMs));
+        if (!(await this.lostToLeaderChange(now, pending, termBefore))) throw err;
+        console.warn(
+          `waitConverged: ${pending.length} payload(s) lost to a change of leader (term ${termBefore} → ${(await now.status()).term}); proposed again through ${formatId(now.id)}`,
+        );
+        await now.propose(pending.map((d) => Buffer.from(d, 'hex')));
+        await waitApplied(now);
+      }
       for (const d of mustContain) this.confirmed.add(d);
     }
-    const st = await leader.status();
+    const st = await this.node(await this.waitLeader(undefined, timeoutMs)).status();
     await this.waitApplied(st.lastIndex, timeoutMs);
+    this.convergedTerm = st.term;
+  }
+
+  /**
+   * True when `pending` was lost to a change of leader: the term moved past `termBefore`, the
+   * leader's log is committed and applied by every running member, and no member's log holds any
+   * of the payloads.
+   */
+  private async lostToLeaderChange(
+    leader: ClusterNode,
+    pending: readonly string[],
+    termBefore: number,
+  ): Promise<boolean> {
+    const st = await leader.status();
+    if (st.term <= termBefore || st.commit !== st.lastIndex) return false;
+    for (const id of this.runningIds()) {
+      const n = this.node(id);
+      if (lastApplied(n) < st.lastIndex) return false;
+      const data = new Set((await n.log()).entries.map((e) => e.data));
+      if (pending.some((d) => data.has(d))) return false;
+    }
+    return true;
   }
 
   /** How many of `payloads` no `waitConverged` has seen applied yet. */
