@@ -17,13 +17,32 @@ export async function waitFor(what: string, check: () => boolean, ms = 20_000): 
   }
 }
 
-/** Waits for member `id` to exit by itself; returns the exit code (null when killed by a signal). */
-export async function awaitExit(c: FaultCluster, id: number, ms = 20_000): Promise<number | null> {
+/**
+ * Waits for member `id` to exit by itself; returns the exit code (null when killed by a signal).
+ * The bound counts from the call, usually right after the member was (re)started: 60 s. It was
+ * 20 s, and with two CI runs side by side (load average ~10) a member restarted with a failing
+ * fsync logged its fatal error but had not exited 20 s after the restart; its hard stop exits 10 s
+ * after a fatal, so it most likely reached the fault more than 10 s after the restart.
+ */
+export async function awaitExit(c: FaultCluster, id: number, ms = 60_000): Promise<number | null> {
   const m = c.member(id);
   const exited = m.exited;
   assert.ok(exited !== undefined, `member ${id} was not started`);
-  const r = await Promise.race([exited.then((code) => ({ code })), sleep(ms).then(() => undefined)]);
-  if (r === undefined) throw new Error(`member ${id} did not exit within ${ms} ms\n${m.output.slice(-2000)}`);
+  const since = Date.now();
+  const timer = new AbortController();
+  const r = await Promise.race([
+    exited.then((code) => ({ code })),
+    sleep(ms, undefined, { signal: timer.signal }).then(
+      () => undefined,
+      () => undefined,
+    ),
+  ]);
+  timer.abort();
+  if (r === undefined) {
+    throw new Error(
+      `member ${id} did not exit within ${ms} ms (waited from ${since}, epoch ms as in its log lines' "time")\n${m.output.slice(-3000)}`,
+    );
+  }
   m.child = undefined;
   return r.code;
 }
