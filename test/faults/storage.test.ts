@@ -9,7 +9,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { awaitExit, moreWrites, transferTo, waitFor } from './support/failpoint-crash.js';
+import { waitFor } from '../support/wait.js';
+import { awaitExit, moreWrites, transferTo } from './support/failpoint-crash.js';
 import type { FaultCluster } from './support/fault-cluster.js';
 import { others, runScenario } from './support/scenario.js';
 
@@ -105,7 +106,10 @@ test('disk full: a member on an 80 MiB tmpfs hits ENOSPC, acknowledges nothing i
       void m.exited?.then((code) => {
         exitCode = code;
       });
-      await waitFor('ENOSPC in the member log', () => /ENOSPC/.test(m.output), 30_000);
+      await waitFor('ENOSPC in the member log', () => /ENOSPC/.test(m.output), {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+      });
       await sleep(500);
       rmSync(filler, { force: true });
       // Settled: it either stopped (then restart it) or caught up with the leader by itself.

@@ -4,18 +4,10 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FailpointName } from '../../../src/failpoint/index.js';
 import { freePorts } from '../../support/ports.js';
+import { waitFor, withDeadline } from '../../support/wait.js';
 import type { FaultCluster } from './fault-cluster.js';
 import { others, runScenario } from './scenario.js';
 import type { Workload } from './workload.js';
-
-/** Waits until `check` holds (every 50 ms), failing after `ms`. */
-export async function waitFor(what: string, check: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /**
  * Waits for member `id` to exit by itself; returns the exit code (null when killed by a signal).
@@ -29,22 +21,14 @@ export async function awaitExit(c: FaultCluster, id: number, ms = 60_000): Promi
   const exited = m.exited;
   assert.ok(exited !== undefined, `member ${id} was not started`);
   const since = Date.now();
-  const timer = new AbortController();
-  const r = await Promise.race([
-    exited.then((code) => ({ code })),
-    sleep(ms, undefined, { signal: timer.signal }).then(
-      () => undefined,
-      () => undefined,
-    ),
-  ]);
-  timer.abort();
-  if (r === undefined) {
-    throw new Error(
-      `member ${id} did not exit within ${ms} ms (waited from ${since}, epoch ms as in its log lines' "time")\n${m.output.slice(-3000)}`,
-    );
-  }
+  const code = await withDeadline(
+    ms,
+    () =>
+      `member ${id} has not exited (waited from ${since}, epoch ms as in its log lines' "time")\n${m.output.slice(-3000)}`,
+    () => exited,
+  );
   m.child = undefined;
-  return r.code;
+  return code;
 }
 
 /**
@@ -84,7 +68,10 @@ export async function transferTo(c: FaultCluster, via: number, to: number): Prom
 /** Waits until the workload acknowledged `n` more writes. */
 export function moreWrites(w: Workload, n: number): Promise<void> {
   const target = w.counts.okWrites + n;
-  return waitFor(`${n} more acknowledged writes`, () => w.counts.okWrites >= target, 30_000);
+  return waitFor(`${n} more acknowledged writes`, () => w.counts.okWrites >= target, {
+    timeoutMs: 30_000,
+    intervalMs: 50,
+  });
 }
 
 /**
