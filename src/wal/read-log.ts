@@ -14,6 +14,7 @@ import { decodeEntry, decodeHardState, newHardState } from '../raftpb/index.js';
 import { type SegmentScan, scanSegment } from './decoder.js';
 import { WalError, WalErrorCode, WalRecordError } from './errors.js';
 import { readWhole, type WalFile, type WalFs, writeZeros } from './file-layer.js';
+import { firstNonZero } from './first-nonzero.js';
 import type { SegmentName } from './names.js';
 import { decodeWalSnapshot, RecordType, type WalSnapshot } from './walpb.js';
 
@@ -169,17 +170,14 @@ async function finishTail(
     await truncateTornTail(file, path, buf, scan.end, log);
     return;
   }
-  for (let i = scan.end; i < buf.length; i++) {
-    if (buf[i] !== 0) {
-      log.warn(
-        { path, offset: scan.end, 'first-stale-byte': i },
-        'wal: bytes after the last record (a write cut short by a crash); zeroing them',
-      );
-      await writeZeros(file, scan.end, buf.length);
-      await file.datasync();
-      return;
-    }
-  }
+  const stale = firstNonZero(buf, scan.end);
+  if (stale < 0) return;
+  log.warn(
+    { path, offset: scan.end, 'first-stale-byte': stale },
+    'wal: bytes after the last record (a write cut short by a crash); zeroing them',
+  );
+  await writeZeros(file, scan.end, buf.length);
+  await file.datasync();
 }
 
 /**

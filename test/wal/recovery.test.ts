@@ -219,6 +219,22 @@ describe('recovery', () => {
     assert.equal((await readIndexes(t.dir)).length, 40);
   });
 
+  it('finds and zeroes one stale byte at the very end of a large preallocated segment', async () => {
+    const size = 256 * 1024 + 512;
+    await writeLog(t.dir, 3, 20, size);
+    const path = join(t.dir, SEG0);
+    const { end } = await recordsOf(path);
+    const f = await open(path, 'r+');
+    await f.write(Buffer.of(0xab), 0, 1, size - 1);
+    await f.close();
+    const w = await Wal.open(t.dir, ZERO);
+    await w.readAll();
+    const after = await readFile(path);
+    assert.equal(after.length, size);
+    assert.ok(after.subarray(end).every((b) => b === 0));
+    await w.close();
+  });
+
   it('a gap in the segment sequence is FILE_NOT_FOUND', async () => {
     await writeLog(t.dir, 30, 200, 2048);
     const names = (await readdir(t.dir)).filter((n) => n.endsWith('.wal')).sort();
