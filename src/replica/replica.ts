@@ -691,14 +691,21 @@ export class Replica<R> extends EventEmitter<ReplicaEvents> {
     this.#transfers.clear();
     this.#reads.close(err);
     this.#node?.stop();
+    // Each wait of a shutdown at debug level: a close that takes long says what it waits for.
+    const log = this.#logger;
+    log.debug({}, 'closing: waiting for queued WAL writes');
     await this.#append.idle();
+    log.debug({}, 'closing: waiting for queued applies');
     await this.#applyChain;
     this.#server?.closeAllConnections();
+    log.debug({}, 'closing: stopping the transport');
     await this.#transport?.stop();
+    log.debug({}, 'closing: closing the peer listener');
     if (this.#server?.listening) await new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server?.closeAllConnections();
+    log.debug({}, 'closing: syncing and closing the WAL');
     if (this.#state === 'closing') await this.#append.flushHardState().catch(() => {});
     await this.#wal.close();
-    this.#logger.info({}, 'replica closed');
+    log.info({}, 'replica closed');
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isRaftwireError } from '../../src/errors/index.js';
 import { Replica, ReplicaErrorCode } from '../../src/replica/index.js';
+import { MemoryLogger } from '../support/memory-logger.js';
 import { withDeadline } from '../support/wait.js';
 import { FAST, freePorts, MemoryStateMachine, TestCluster, tempDir, waitFor } from './helpers.js';
 
@@ -20,9 +21,11 @@ test('a 4th member joins as a learner and is promoted; a removed member is refus
   const t0 = Date.now();
   const steps: string[] = [];
   const step = (s: string) => steps.push(`${Date.now() - t0} ms: ${s}`);
+  // Member 4's log (debug level, last lines kept): printed if the test runs out of time.
+  const log4 = new MemoryLogger(300);
   await withDeadline(
     120_000,
-    () => `steps reached: ${steps.join('; ')}`,
+    () => `steps reached: ${steps.join('; ')}\nmember 4's last log lines:\n${log4.tail(60).join('\n')}`,
     async () => {
       const ids = [1n, 2n, 3n];
       step('start 3 members');
@@ -55,7 +58,7 @@ test('a 4th member joins as a learner and is promoted; a removed member is refus
         isRaftwireError(e, ReplicaErrorCode.MemberExists),
       );
       step('start member 4 (join)');
-      const r4 = await c.start(4n, [...ids, 4n], { join: true });
+      const r4 = await c.start(4n, [...ids, 4n], { join: true, logger: log4 });
       await waitFor(
         () => lr.status().members.find((m) => m.id === 4n && m.role === 'voter'),
         20_000,
@@ -71,7 +74,7 @@ test('a 4th member joins as a learner and is promoted; a removed member is refus
       step('stop member 4');
       await c.stop(4n);
       step('restart member 4 from its directory');
-      const again = await c.start(4n, ids);
+      const again = await c.start(4n, ids, { logger: log4 });
       assert.equal(again.peerAddress.port, Number(new URL(c.urls.get(4n) as string).port));
       step('restarted member 4 read barrier');
       await again.readBarrier();
